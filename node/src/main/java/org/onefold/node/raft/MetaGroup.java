@@ -1,0 +1,272 @@
+package org.onefold.node.raft;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.onefold.proto.NodeAddress;
+import org.onefold.proto.meta.MetaCommand;
+import org.onefold.proto.meta.MetaQuery;
+import org.onefold.proto.meta.MetaQueryReply;
+import org.onefold.proto.meta.MetaReply;
+
+/**
+ * This node's member of the meta group: a Ratis server holding the meta state
+ * machine, and a Ratis client through which the node proposes commands and makes
+ * linearizable reads. All Raft traffic is mutual TLS with the cluster's certificates.
+ *
+ * <p>Every node is a member: up to {@code votersMax} vote, the rest are listeners
+ * (they receive the log but do not vote), so that every node applies the same log
+ * and sees the same events. Who votes is decided by the leader (see VoterPlan).
+ */
+public final class MetaGroup implements AutoCloseable {
+  /** Timing of the meta group. Short election timeouts hold because ssid runs with ZGC. */
+  public record Timing(Duration electionTimeoutMin, Duration electionTimeoutMax, Duration leaderStepDownWait,
+                       Duration requestTimeout) {
+    public static Timing defaults() {
+      return new Timing(Duration.ofMillis(150), Duration.ofMillis(300), Duration.ofMillis(1000), Duration.ofSeconds(3));
+    }
+  }
+
+  /** How the server finds its log at start: a new cluster, a machine that joined, or a restart. */
+  public enum Start { BOOTSTRAP, JOIN, RESTART }
+
+  /** Limits of a proposal's size: a 1 MiB value plus its key and envelope. */
+  private static final SizeInBytes MESSAGE_SIZE_MAX = SizeInBytes.valueOf("8MB");
+  private static final long SNAPSHOT_EVERY_ENTRIES = 20_000;
+
+  private final int self;
+  private final RaftGroupId groupId;
+  private final RaftServer server;
+  private final RaftClient client;
+  private final MetaStateMachine stateMachine;
+  private final RaftProperties properties;
+  private final Parameters parameters;
+
+  private MetaGroup(int self, RaftGroupId groupId, RaftServer server, RaftClient client, MetaStateMachine stateMachine,
+                    RaftProperties properties, Parameters parameters) {
+    this.self = self;
+    this.groupId = groupId;
+    this.server = server;
+    this.client = client;
+    this.stateMachine = stateMachine;
+    this.properties = properties;
+    this.parameters = parameters;
+  }
+
+  /**
+   * Starts this node's member. BOOTSTRAP forms a group of one voter (this node); JOIN
+   * starts empty and waits for the leader to add it; RESTART recovers from the log in
+   * storageDirectory. {@code knownPeers} are where the client first looks for a leader.
+   */
+  public static MetaGroup start(Start start, String clusterId, int self, NodeAddress address, Path storageDirectory,
+                                Collection<RaftPeer> knownPeers, Timing timing, GrpcTlsConfig tls) throws IOException {
+    RaftGroupId groupId = PeerIds.metaGroupOf(clusterId);
+    RaftPeer selfPeer = peerOf(self, address, RaftPeerRole.FOLLOWER);
+    RaftProperties properties = properties(address, storageDirectory, timing);
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.Server.setTlsConf(parameters, tls);
+    GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
+    GrpcConfigKeys.Client.setTlsConf(parameters, tls);
+    GrpcConfigKeys.TLS.setConf(parameters, tls);
+
+    RaftGroup group = switch (start) {
+      case BOOTSTRAP -> RaftGroup.valueOf(groupId, selfPeer);
+      case JOIN, RESTART -> RaftGroup.valueOf(groupId);
+    };
+    RaftStorage.StartupOption option = start == Start.RESTART
+        ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
+    MetaStateMachine stateMachine = new MetaStateMachine();
+    RaftServer server = RaftServer.newBuilder()
+        .setServerId(PeerIds.peerOf(self))
+        .setGroup(group)
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setStateMachine(stateMachine)
+        .setOption(option)
+        .build();
+    server.start();
+
+    List<RaftPeer> clientPeers = new ArrayList<>(knownPeers);
+    if (clientPeers.stream().noneMatch(peer -> peer.getId().equals(selfPeer.getId()))) {
+      clientPeers.add(selfPeer);
+    }
+    RaftClient client = RaftClient.newBuilder()
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setRaftGroup(RaftGroup.valueOf(groupId, clientPeers))
+        .setLeaderId(null)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            200, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+        .build();
+    return new MetaGroup(self, groupId, server, client, stateMachine, properties, parameters);
+  }
+
+  private static RaftProperties properties(NodeAddress address, Path storageDirectory, Timing timing) {
+    RaftProperties properties = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+    RaftServerConfigKeys.setStorageDir(properties, List.of(new File(storageDirectory.toString())));
+    GrpcConfigKeys.Server.setHost(properties, address.getHost());
+    GrpcConfigKeys.Server.setPort(properties, address.getRaftPort());
+    GrpcConfigKeys.setMessageSizeMax(properties, MESSAGE_SIZE_MAX);
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, MESSAGE_SIZE_MAX);
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(timing.electionTimeoutMin()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(timing.electionTimeoutMax()));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(properties, millis(timing.requestTimeout()));
+    RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(properties, millis(timing.leaderStepDownWait()));
+    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, SNAPSHOT_EVERY_ENTRIES);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(timing.requestTimeout()));
+    return properties;
+  }
+
+  private static TimeDuration millis(Duration duration) {
+    return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public static RaftPeer peerOf(int node, NodeAddress address, RaftPeerRole role) {
+    return RaftPeer.newBuilder()
+        .setId(PeerIds.peerOf(node))
+        .setAddress(address.getHost() + ":" + address.getRaftPort())
+        .setStartupRole(role)
+        .build();
+  }
+
+  /** Proposes command through the leader; completes when it is applied, with its answer. */
+  public CompletableFuture<MetaReply> propose(MetaCommand command) {
+    return client.async().send(Message.valueOf(ByteString.copyFrom(command.toByteArray())))
+        .thenApply(reply -> decode(reply, MetaReply::parseFrom));
+  }
+
+  /** A linearizable read through the leader. */
+  public CompletableFuture<MetaQueryReply> query(MetaQuery query) {
+    return client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(query.toByteArray())))
+        .thenApply(reply -> decode(reply, MetaQueryReply::parseFrom));
+  }
+
+  private interface Parser<T> {
+    T parse(java.nio.ByteBuffer bytes) throws IOException;
+  }
+
+  private static <T> T decode(RaftClientReply reply, Parser<T> parser) {
+    if (!reply.isSuccess()) {
+      throw new MetaUnavailableException("the meta group did not answer: " + reply.getException(), reply.getException());
+    }
+    try {
+      return parser.parse(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    } catch (IOException e) {
+      throw new IllegalStateException("undecodable answer from the meta group", e);
+    }
+  }
+
+  /** Thrown (inside futures) when the meta group cannot answer: no quorum, or this member is stopping. */
+  public static final class MetaUnavailableException extends RuntimeException {
+    MetaUnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Sets who votes and who listens, if the configuration is still the one this
+   * member has (compare-and-set). Only the leader's call succeeds; the caller tries
+   * again on a later tick.
+   */
+  public RaftClientReply setConfiguration(List<RaftPeer> voters, List<RaftPeer> listeners) throws IOException {
+    RaftConfiguration current = configuration();
+    try (RaftClient admin = RaftClient.newBuilder()
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setRaftGroup(RaftGroup.valueOf(groupId, currentPeers()))
+        .setLeaderId(PeerIds.peerOf(self))
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build()) {
+      return admin.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+          .setServersInNewConf(voters)
+          .setListenersInNewConf(listeners)
+          .setServersInCurrentConf(List.copyOf(current.getAllPeers(RaftPeerRole.FOLLOWER)))
+          .setListenersInCurrentConf(List.copyOf(current.getAllPeers(RaftPeerRole.LISTENER)))
+          .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+          .build());
+    }
+  }
+
+  public MetaStateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  private RaftServer.Division division() {
+    try {
+      return server.getDivision(groupId);
+    } catch (IOException e) {
+      throw new IllegalStateException("meta group division missing on node " + self, e);
+    }
+  }
+
+  public boolean isLeader() {
+    DivisionInfo info = division().getInfo();
+    return info.isLeader() && info.isLeaderReady();
+  }
+
+  /** The leader this member knows of, or 0. */
+  public int leaderNode() {
+    var leader = division().getInfo().getLeaderId();
+    return leader == null ? 0 : PeerIds.nodeOf(leader.toString()).orElse(0);
+  }
+
+  /** The current Raft configuration as this member has it. */
+  public RaftConfiguration configuration() {
+    return division().getRaftConf();
+  }
+
+  public Collection<RaftPeer> currentPeers() {
+    RaftConfiguration configuration = configuration();
+    List<RaftPeer> peers = new ArrayList<>(configuration.getAllPeers(RaftPeerRole.FOLLOWER));
+    peers.addAll(configuration.getAllPeers(RaftPeerRole.LISTENER));
+    return peers;
+  }
+
+  public Optional<Long> lastAppliedIndex() {
+    return stateMachine.appliedIndex();
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      client.close();
+    } finally {
+      server.close();
+    }
+  }
+}

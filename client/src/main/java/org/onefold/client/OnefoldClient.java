@@ -1,0 +1,127 @@
+package org.onefold.client;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.onefold.proto.local.ClusterReply;
+import org.onefold.proto.local.ClusterRequest;
+import org.onefold.proto.local.EventsRequest;
+import org.onefold.proto.local.Request;
+import org.onefold.proto.local.Response;
+import org.onefold.proto.local.TokenReply;
+import org.onefold.proto.local.TokenRequest;
+
+/**
+ * A connection to this node's daemon. Calls on one client take turns on one
+ * connection; watches and event streams get connections of their own.
+ *
+ * <pre>{@code
+ * try (OnefoldClient client = OnefoldClient.connect(OnefoldClient.socketFrom(null, System.getenv()))) {
+ *   client.registry().put("jobs/42", "queued".getBytes());
+ * }
+ * }</pre>
+ */
+public final class OnefoldClient implements AutoCloseable {
+  /** Where a node's daemon listens when nothing else is said. */
+  public static final Path DEFAULT_SOCKET = Path.of("/run/onefold/ssid.sock");
+  /** The environment variable that names the socket. */
+  public static final String SOCKET_VARIABLE = "SSI_SOCKET";
+
+  private final Path socket;
+  private final Object turn = new Object();
+  /** Guarded by turn; opened on first use and again after a failure. */
+  private LocalConnection connection;
+  private final Registry registry = new Registry(this);
+
+  private OnefoldClient(Path socket) {
+    this.socket = socket;
+  }
+
+  /** A client for the daemon at socket. Connects on the first call. */
+  public static OnefoldClient connect(Path socket) {
+    return new OnefoldClient(socket);
+  }
+
+  /** The socket named by flag, else by SSI_SOCKET in environment, else the default. */
+  public static Path socketFrom(String flag, Map<String, String> environment) {
+    if (flag != null && !flag.isEmpty()) {
+      return Path.of(flag);
+    }
+    String variable = environment.get(SOCKET_VARIABLE);
+    if (variable != null && !variable.isEmpty()) {
+      return Path.of(variable);
+    }
+    return DEFAULT_SOCKET;
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  public Registry registry() {
+    return registry;
+  }
+
+  /** The node table with roles, as the answering node has applied it. */
+  public ClusterReply cluster() {
+    return call(Request.newBuilder().setCluster(ClusterRequest.getDefaultInstance()).build()).getCluster();
+  }
+
+  /** Membership events from fromRevision on (0: only new ones). */
+  public EventStream events(long fromRevision) {
+    return stream(Request.newBuilder().setEvents(EventsRequest.newBuilder().setFromRevision(fromRevision)).build());
+  }
+
+  /** A new join token; ttl zero or absent for the daemon's default. Only the daemon's owner and root may. */
+  public TokenReply createToken(Optional<Duration> ttl) {
+    TokenRequest.Builder request = TokenRequest.newBuilder();
+    ttl.ifPresent(duration -> request.setTtlSeconds(duration.toSeconds()));
+    return call(Request.newBuilder().setToken(request).build()).getToken();
+  }
+
+  /** True if something is listening on the socket path (it may still be starting). */
+  public boolean socketExists() {
+    return Files.exists(socket);
+  }
+
+  Response call(Request request) {
+    synchronized (turn) {
+      if (connection == null) {
+        connection = LocalConnection.open(socket);
+      }
+      try {
+        connection.send(request);
+        return connection.receive();
+      } catch (OnefoldException e) {
+        if (e.code() == org.onefold.proto.local.Error.Code.UNAVAILABLE) {
+          connection.close();
+          connection = null;
+        }
+        throw e;
+      }
+    }
+  }
+
+  EventStream stream(Request request) {
+    LocalConnection dedicated = LocalConnection.open(socket);
+    try {
+      dedicated.send(request);
+    } catch (OnefoldException e) {
+      dedicated.close();
+      throw e;
+    }
+    return new EventStream(dedicated);
+  }
+
+  @Override
+  public void close() {
+    synchronized (turn) {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
+    }
+  }
+}

@@ -98,7 +98,6 @@ public final class MetaGroup implements AutoCloseable {
     GrpcConfigKeys.Server.setTlsConf(parameters, tls);
     GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
     GrpcConfigKeys.Client.setTlsConf(parameters, tls);
-    GrpcConfigKeys.TLS.setConf(parameters, tls);
 
     RaftGroup group = switch (start) {
       case BOOTSTRAP -> RaftGroup.valueOf(groupId, selfPeer);

@@ -10,12 +10,25 @@ package org.onefold.node.membership;
  * @param previousLeaderGraceMillis the grace a new leader gives the leader before it, at most
  *     {@code downAfterMillis}; see {@link FailureDetector} for why it is short
  */
-public record DetectorSettings(long downAfterMillis, long redeclareAfterMillis, long previousLeaderGraceMillis) {
+public record DetectorSettings(long downAfterMillis, long redeclareAfterMillis, long previousLeaderGraceMillis,
+                               long joinGraceMillis) {
+
+    /**
+     * How long a node that just joined may stay silent: between its admission and its first heartbeat it
+     * receives its certificate, writes it, and starts its Raft member, which takes seconds on a cold JVM.
+     */
+    public static final long JOIN_GRACE_MILLIS_DEFAULT = 15_000;
+
+    public DetectorSettings(long downAfterMillis, long redeclareAfterMillis, long previousLeaderGraceMillis) {
+        this(downAfterMillis, redeclareAfterMillis, previousLeaderGraceMillis, JOIN_GRACE_MILLIS_DEFAULT);
+    }
+
 
     public DetectorSettings {
         requireInRange("downAfterMillis", downAfterMillis, 1, Limits.DETECTOR_MILLIS_MAX);
         requireInRange("redeclareAfterMillis", redeclareAfterMillis, 1, Limits.DETECTOR_MILLIS_MAX);
         requireInRange("previousLeaderGraceMillis", previousLeaderGraceMillis, 0, downAfterMillis);
+        requireInRange("joinGraceMillis", joinGraceMillis, downAfterMillis, Limits.DETECTOR_MILLIS_MAX);
     }
 
     /**

@@ -161,7 +161,11 @@ public final class FailureDetector {
         }
         TrackedNode node = nodes.get(nodeUp.node());
         if (node == null) {
-            nodes.put(nodeUp.node(), new TrackedNode(nodeUp.incarnation(), true, nodeUp.nowMillis()));
+            // Incarnation 1 of a node unknown here is a join: its first heartbeat is seconds away.
+            long graceBeginsMillis = nodeUp.incarnation() == 1
+                    ? nodeUp.nowMillis() + settings.joinGraceMillis() - settings.downAfterMillis()
+                    : nodeUp.nowMillis();
+            nodes.put(nodeUp.node(), new TrackedNode(nodeUp.incarnation(), true, graceBeginsMillis));
             return DetectorOutput.NOTHING;
         }
         requireNotBackwards(nodeUp.node(), node.incarnation, nodeUp.incarnation(), "NodeUp");

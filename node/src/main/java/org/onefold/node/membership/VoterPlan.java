@@ -19,8 +19,9 @@ import org.onefold.proto.NodeState;
  *       votersMax nor the number of nodes. An even count tolerates no more failures
  *       than the odd count below it and makes every election need one more vote.</li>
  *   <li>Up listeners are promoted, lowest number first, while voters are fewer than
- *       wanted; never to an even count (two voters are worse than one: either one's
- *       failure stops the group).</li>
+ *       wanted, in steps Ratis accepts (see {@link #mayAdd}). The count aimed at is
+ *       odd (two voters are worse than one: either one's failure stops the group);
+ *       two is only a step on the way from one to three.</li>
  *   <li>A voter down for longer than {@code replaceAfterMillis} is swapped for an up
  *       listener, so that a cluster survives losing voters one after another. The
  *       down voter stays a listener and catches up if it comes back.</li>
@@ -70,8 +71,11 @@ public final class VoterPlan {
     }
     int reachable = Math.min(nodes.size(), voters.size() + promotable.size());
     int wanted = largestOddAtMost(Math.min(votersMax, reachable));
-    while (voters.size() < wanted && !promotable.isEmpty()) {
+    int kept = voters.size();
+    int added = 0;
+    while (voters.size() < wanted && !promotable.isEmpty() && mayAdd(kept, added)) {
       move(promotable.removeFirst(), listeners, voters);
+      added++;
     }
     for (NodeRecord node : nodes) {
       boolean longDownVoter = voters.contains(node.getNode())
@@ -84,6 +88,15 @@ public final class VoterPlan {
     }
     Roles planned = new Roles(voters, listeners);
     return planned.equals(current) ? Optional.empty() : Optional.of(planned);
+  }
+
+  /**
+   * Ratis refuses a change whose new voters are as many as the voters it keeps (two
+   * disjoint majorities could each elect a leader), except one voter becoming two.
+   * So the group grows in steps: 1 to 2 to 3, then 3 to 5.
+   */
+  private static boolean mayAdd(int kept, int added) {
+    return added + 1 < kept || (kept == 1 && added == 0);
   }
 
   private static void move(int node, TreeSet<Integer> from, TreeSet<Integer> to) {

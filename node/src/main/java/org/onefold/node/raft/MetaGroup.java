@@ -61,8 +61,10 @@ public final class MetaGroup implements AutoCloseable {
   /** How the server finds its log at start: a new cluster, a machine that joined, or a restart. */
   public enum Start { BOOTSTRAP, JOIN, RESTART }
 
-  /** Limits of a proposal's size: a 1 MiB value plus its key and envelope. */
-  private static final SizeInBytes MESSAGE_SIZE_MAX = SizeInBytes.valueOf("8MB");
+  /** How much log the leader sends a follower in one batch: several 1 MiB values. */
+  private static final SizeInBytes APPEND_BATCH_BYTES_MAX = SizeInBytes.valueOf("8MB");
+  /** A gRPC message: a batch plus the 1 MiB headroom Ratis insists on. */
+  private static final SizeInBytes MESSAGE_SIZE_MAX = SizeInBytes.valueOf("9MB");
   private static final long SNAPSHOT_EVERY_ENTRIES = 20_000;
 
   private final int self;
@@ -117,6 +119,10 @@ public final class MetaGroup implements AutoCloseable {
     server.start();
 
     List<RaftPeer> clientPeers = new ArrayList<>(knownPeers);
+    if (clientPeers.isEmpty()) {
+      // A restart: the configuration recovered from the log says where the others are.
+      clientPeers.addAll(server.getDivision(groupId).getRaftConf().getAllPeers(RaftPeerRole.FOLLOWER));
+    }
     if (clientPeers.stream().noneMatch(peer -> peer.getId().equals(selfPeer.getId()))) {
       clientPeers.add(selfPeer);
     }
@@ -138,13 +144,16 @@ public final class MetaGroup implements AutoCloseable {
     GrpcConfigKeys.Server.setHost(properties, address.getHost());
     GrpcConfigKeys.Server.setPort(properties, address.getRaftPort());
     GrpcConfigKeys.setMessageSizeMax(properties, MESSAGE_SIZE_MAX);
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, MESSAGE_SIZE_MAX);
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, APPEND_BATCH_BYTES_MAX);
+    RaftServerConfigKeys.Log.setWriteBufferSize(properties, MESSAGE_SIZE_MAX);
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(timing.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(timing.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(properties, millis(timing.requestTimeout()));
     RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(properties, millis(timing.leaderStepDownWait()));
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, true);
+    // A new member catches up over fresh TLS connections; give it longer than Ratis' 3 x election timeout.
+    RaftServerConfigKeys.setStagingTimeout(properties, TimeDuration.valueOf(15, TimeUnit.SECONDS));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, SNAPSHOT_EVERY_ENTRIES);
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(timing.requestTimeout()));

@@ -1,0 +1,276 @@
+package org.onefold.node;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.onefold.node.admin.LocalApi;
+import org.onefold.node.membership.DetectorSettings;
+import org.onefold.node.membership.HeartbeatSender;
+import org.onefold.node.membership.JoinService;
+import org.onefold.node.membership.MembershipService;
+import org.onefold.node.membership.NodeRpcService;
+import org.onefold.node.membership.VoterPlan;
+import org.onefold.node.raft.MetaGroup;
+import org.onefold.node.transport.NodeCertificateInterceptor;
+import org.onefold.node.transport.NodeIdentity;
+import org.onefold.node.transport.TlsContexts;
+import org.onefold.node.transport.UnixSocketServer;
+import org.onefold.proto.NodeAddress;
+import org.onefold.proto.meta.DeclareDown;
+import org.onefold.proto.meta.ErrorCode;
+import org.onefold.proto.meta.MetaCommand;
+import org.onefold.proto.meta.MetaReply;
+import org.onefold.proto.meta.NodeStarted;
+import org.onefold.proto.node.NodeRpcGrpc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running ssid: the wiring of a node. {@link #start} takes the state directory,
+ * sets the node up if it is new ({@link NodeSetup}: bootstrap or join), starts its
+ * meta group member, announces a new incarnation, and opens its two doors: the node
+ * RPC port (mutual TLS, for other nodes) and the local API socket (for programs on
+ * this machine). {@link #close} undoes it in reverse order.
+ */
+public final class NodeDaemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeDaemon.class);
+  private static final int LOCAL_CONNECTIONS_MAX = 1024;
+  private static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(60);
+
+  private final NodeSettings settings;
+  private final StateDirectory directory;
+  private final int node;
+  private final MetaGroup meta;
+  private final AtomicLong incarnation;
+  /** What close() must stop, newest first. */
+  private final Deque<AutoCloseable> started;
+
+  private NodeDaemon(NodeSettings settings, StateDirectory directory, int node, MetaGroup meta, AtomicLong incarnation,
+                     Deque<AutoCloseable> started) {
+    this.settings = settings;
+    this.directory = directory;
+    this.node = node;
+    this.meta = meta;
+    this.incarnation = incarnation;
+    this.started = started;
+  }
+
+  /** A reason ssid cannot start, worded for one line on stderr. */
+  public static final class StartException extends Exception {
+    public StartException(String message) {
+      super(message);
+    }
+
+    public StartException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  public static NodeDaemon start(NodeSettings settings, InstantSource clock) throws StartException {
+    Deque<AutoCloseable> started = new ArrayDeque<>();
+    try {
+      StateDirectory directory = lockDirectory(settings);
+      started.push(directory);
+      directory.writePid(ProcessHandle.current().pid());
+      SecureRandom random = new SecureRandom();
+      NodeAddress address = NodeAddress.newBuilder()
+          .setHost(settings.address()).setRpcPort(settings.rpcPort()).setRaftPort(settings.raftPort()).build();
+      NodeSetup.Prepared prepared = NodeSetup.prepare(settings, directory, address, clock, random);
+      MetaGroup meta = prepared.meta();
+      started.push(meta);
+      int node = prepared.identity().node();
+      AtomicLong incarnation = new AtomicLong(announce(meta, node, address, clock, prepared.incarnation()));
+      log.info("node {} of cluster {} is up with incarnation {}", node, prepared.clusterId(), incarnation.get());
+
+      TlsContexts tls = TlsContexts.of(prepared.identity());
+      MembershipService membership = new MembershipService(node, meta, clock,
+          new DetectorSettings(settings.downAfter().toMillis(), settings.downAfter().toMillis() / 2,
+              Math.min(settings.downAfter().toMillis(), settings.electionTimeoutMax().toMillis())),
+          new VoterPlan(settings.votersMax(), settings.replaceVoterAfter().toMillis()));
+      started.push(membership);
+      membership.start();
+      Server rpc = startRpc(settings, tls, new NodeRpcService(new JoinService(meta, clock, random), membership, meta));
+      started.push(() -> rpc.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
+
+      NodeDaemon daemon = new NodeDaemon(settings, directory, node, meta, incarnation, started);
+      Optional<NodeAddress> joinedThrough = prepared.joining()
+          ? Optional.of(NodeSetup.joinAddress(settings.join().orElseThrow())) : Optional.empty();
+      HeartbeatSender heartbeats = new HeartbeatSender(node, meta, tls.client(), settings.heartbeatInterval(),
+          incarnation::get, joinedThrough, fenced -> daemon.startNewIncarnation(fenced, clock));
+      started.push(heartbeats);
+      heartbeats.start();
+      if (prepared.joining()) {
+        finishJoin(prepared, directory);
+      }
+      UnixSocketServer local = UnixSocketServer.start(settings.socket(), LOCAL_CONNECTIONS_MAX,
+          new LocalApi(node, incarnation::get, meta, clock, random, ownUid(), settings.tokenTtl()));
+      started.push(local);
+      return daemon;
+    } catch (StartException e) {
+      closeAll(started);
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      closeAll(started);
+      throw new StartException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+    }
+  }
+
+  private static void finishJoin(NodeSetup.Prepared prepared, StateDirectory directory)
+      throws StartException, IOException {
+    try {
+      NodeSetup.finishJoin(prepared, directory);
+    } catch (StartException | IOException e) {
+      // Stop the member before removing its files; closeAll stops the rest.
+      prepared.meta().close();
+      directory.removeState();
+      throw e;
+    }
+  }
+
+  private static StateDirectory lockDirectory(NodeSettings settings) throws StartException {
+    try {
+      return StateDirectory.lock(settings.stateDirectory());
+    } catch (IOException e) {
+      throw new StartException(e.getMessage(), e);
+    }
+  }
+
+  private static Server startRpc(NodeSettings settings, TlsContexts tls, NodeRpcService service)
+      throws StartException, IOException {
+    var interceptor = new NodeCertificateInterceptor(Set.of(NodeRpcGrpc.getJoinMethod().getFullMethodName()));
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.address(), settings.rpcPort()))
+        .sslContext(tls.server())
+        .addService(ServerInterceptors.intercept(service, interceptor))
+        .build();
+    try {
+      return server.start();
+    } catch (IOException e) {
+      if (e.getCause() instanceof BindException || e instanceof BindException) {
+        throw new StartException("cannot listen on " + settings.address() + ":" + settings.rpcPort()
+            + ": address in use or not on this machine");
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Tells the cluster this node runs with a new incarnation (a restart or a return
+   * after being declared down). A node that just bootstrapped or joined already has
+   * incarnation 1 and announces nothing. Waits for a quorum, within a bound.
+   */
+  private static long announce(MetaGroup meta, int node, NodeAddress address, InstantSource clock, long known)
+      throws StartException {
+    if (known > 0) {
+      return known;
+    }
+    long deadline = System.nanoTime() + ANNOUNCE_TIMEOUT.toNanos();
+    while (true) {
+      MetaCommand command = MetaCommand.newBuilder()
+          .setTimeMillis(clock.millis()).setOriginNode(node)
+          .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address)).build();
+      try {
+        MetaReply reply = meta.propose(command).get(10, TimeUnit.SECONDS);
+        if (reply.getError() != ErrorCode.OK) {
+          throw new StartException("the cluster refused node " + node + "'s start: " + reply.getMessage());
+        }
+        return reply.getIncarnation();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StartException("interrupted while announcing node " + node);
+      } catch (Exception e) {
+        if (e instanceof StartException startException) {
+          throw startException;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new StartException("no quorum of the meta group answered within " + ANNOUNCE_TIMEOUT.toSeconds()
+              + " s; start more of the cluster's voters", e);
+        }
+        log.info("waiting for a quorum of the meta group: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** The leader says this node's incarnation is over: start the next one (once per fenced incarnation). */
+  private void startNewIncarnation(long fencedIncarnation, InstantSource clock) {
+    if (incarnation.get() != fencedIncarnation) {
+      return;
+    }
+    NodeAddress address = NodeAddress.newBuilder()
+        .setHost(settings.address()).setRpcPort(settings.rpcPort()).setRaftPort(settings.raftPort()).build();
+    MetaCommand command = MetaCommand.newBuilder()
+        .setTimeMillis(clock.millis()).setOriginNode(node)
+        .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address)).build();
+    try {
+      MetaReply reply = meta.propose(command).get(5, TimeUnit.SECONDS);
+      if (reply.getError() == ErrorCode.OK && incarnation.compareAndSet(fencedIncarnation, reply.getIncarnation())) {
+        log.warn("node {} was declared down (incarnation {}); it is back with incarnation {}", node,
+            fencedIncarnation, reply.getIncarnation());
+      }
+    } catch (Exception e) {
+      log.info("could not start a new incarnation yet: {}", e.getMessage());
+    }
+  }
+
+  public int node() {
+    return node;
+  }
+
+  public long incarnation() {
+    return incarnation.get();
+  }
+
+  public MetaGroup meta() {
+    return meta;
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Stops the node. A clean stop tells the cluster first, so that the node is shown
+   * down at once instead of after the failure detector's limit.
+   */
+  @Override
+  public void close() {
+    try {
+      MetaCommand leaving = MetaCommand.newBuilder()
+          .setTimeMillis(System.currentTimeMillis())
+          .setDeclareDown(DeclareDown.newBuilder().setNode(node).setIncarnation(incarnation.get()).setReason("stopped"))
+          .build();
+      CompletableFuture<MetaReply> proposed = meta.propose(leaving);
+      proposed.get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.info("could not tell the cluster node {} stops: {}", node, e.getMessage());
+    }
+    closeAll(started);
+    log.info("node {} stopped", node);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> started) {
+    while (!started.isEmpty()) {
+      try {
+        started.pop().close();
+      } catch (Exception e) {
+        log.warn("stopping a part of the node failed", e);
+      }
+    }
+  }
+
+  private static int ownUid() {
+    return (int) new com.sun.security.auth.module.UnixSystem().getUid();
+  }
+}

@@ -1,0 +1,128 @@
+package org.onefold.node.membership;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.onefold.node.raft.MetaGroup;
+import org.onefold.proto.NodeAddress;
+import org.onefold.proto.NodeRecord;
+import org.onefold.proto.node.HeartbeatReply;
+import org.onefold.proto.node.HeartbeatRequest;
+import org.onefold.proto.node.NodeRpcGrpc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends this node's heartbeat to the meta leader every interval, over mutual TLS.
+ * The leader is whoever this node's Raft member knows, at its address in the node
+ * table. A node that just joined is not yet a Raft member and knows neither: it
+ * beats the leader the last answer named, or else the node it joined through, whose
+ * answer names the leader. When the leader answers FENCED (this node was declared down, or its
+ * incarnation is stale) the daemon is told, and it starts a new incarnation.
+ *
+ * <p>One thread, "heartbeat", owns the channels. Each heartbeat waits at most one
+ * interval for its answer, so a slow leader never piles heartbeats up.
+ */
+public final class HeartbeatSender implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HeartbeatSender.class);
+
+  /** What the daemon does when the leader says this node is fenced. */
+  @FunctionalInterface
+  public interface FencedHandler {
+    void fenced(long fencedIncarnation);
+  }
+
+  private final int self;
+  private final MetaGroup meta;
+  private final SslContext tls;
+  private final Duration interval;
+  private final LongSupplier incarnation;
+  private final FencedHandler fencedHandler;
+  private final Optional<NodeAddress> joinedThrough;
+  private final ScheduledExecutorService thread;
+  /** Owned by the heartbeat thread: the leader the last answer named. */
+  private NodeAddress leaderHint;
+  /** Owned by the heartbeat thread: one channel per leader address seen. */
+  private final Map<String, ManagedChannel> channels = new HashMap<>();
+
+  public HeartbeatSender(int self, MetaGroup meta, SslContext tls, Duration interval, LongSupplier incarnation,
+                         Optional<NodeAddress> joinedThrough, FencedHandler fencedHandler) {
+    this.joinedThrough = joinedThrough;
+    this.self = self;
+    this.meta = meta;
+    this.tls = tls;
+    this.interval = interval;
+    this.incarnation = incarnation;
+    this.fencedHandler = fencedHandler;
+    this.thread = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread heartbeat = new Thread(runnable, "heartbeat");
+      heartbeat.setDaemon(true);
+      return heartbeat;
+    });
+  }
+
+  public void start() {
+    thread.scheduleAtFixedRate(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void beat() {
+    try {
+      int leader = meta.leaderNode();
+      if (leader == self) {
+        return;
+      }
+      Optional<NodeAddress> address = leader == 0 ? Optional.empty()
+          : meta.stateMachine().read(state -> state.nodes().get(leader)).map(NodeRecord::getAddress);
+      if (address.isEmpty()) {
+        address = Optional.ofNullable(leaderHint).or(() -> joinedThrough);
+      }
+      if (address.isEmpty()) {
+        return;
+      }
+      long current = incarnation.getAsLong();
+      HeartbeatReply reply = NodeRpcGrpc.newBlockingStub(channelTo(address.get()))
+          .withDeadlineAfter(interval.toMillis(), TimeUnit.MILLISECONDS)
+          .heartbeat(HeartbeatRequest.newBuilder().setNode(self).setIncarnation(current).build());
+      leaderHint = reply.hasLeaderAddress() && reply.getLeaderNode() != self ? reply.getLeaderAddress() : null;
+      if (reply.getStatus() == HeartbeatReply.Status.FENCED) {
+        fencedHandler.fenced(current);
+      }
+    } catch (StatusRuntimeException e) {
+      log.debug("heartbeat not delivered: {}", e.getStatus());
+      if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+        // The leader may have just restarted: reconnect on the next beat, not after gRPC's back-off.
+        channels.values().forEach(ManagedChannel::resetConnectBackoff);
+      }
+    } catch (RuntimeException e) {
+      log.warn("heartbeat failed", e);
+    }
+  }
+
+  private ManagedChannel channelTo(NodeAddress address) {
+    String target = address.getHost() + ":" + address.getRpcPort();
+    return channels.computeIfAbsent(target, ignored -> NettyChannelBuilder
+        .forAddress(address.getHost(), address.getRpcPort())
+        .sslContext(tls)
+        .build());
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    try {
+      thread.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+}

@@ -37,6 +37,9 @@ final class EventsCommand implements Runnable {
         if (line.isPresent()) {
           out.println(line.get());
           out.flush();
+          if (out.checkError()) {
+            return; // stdout is gone (a closed pipe, as with | head): nobody reads on.
+          }
         }
       }
     }

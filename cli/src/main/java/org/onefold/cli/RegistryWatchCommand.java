@@ -39,6 +39,9 @@ final class RegistryWatchCommand implements Runnable {
         if (line.isPresent()) {
           out.println(line.get());
           out.flush();
+          if (out.checkError()) {
+            return; // stdout is gone (a closed pipe, as with | head): nobody reads on.
+          }
         }
       }
     }

@@ -17,16 +17,25 @@ import org.onefold.proto.local.Response;
 
 /**
  * A stand-in for ssid's local API in tests: a Unix socket that answers each
- * length-delimited Request with answer(request), and records what it was asked.
- * One virtual thread accepts; one serves each connection.
+ * length-delimited Request with answer(request), and records what it was asked. A
+ * watch or events request is answered with the responses of streams(request), after
+ * which the connection closes, as when a daemon stops. One virtual thread accepts;
+ * one serves each connection.
  */
 final class FakeDaemon implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Function<Request, Response> answer;
+  private final Function<Request, List<Response>> streams;
   final List<Request> requests = new CopyOnWriteArrayList<>();
 
   FakeDaemon(Path socket, Function<Request, Response> answer) throws IOException {
+    this(socket, answer, request -> List.of());
+  }
+
+  FakeDaemon(Path socket, Function<Request, Response> answer, Function<Request, List<Response>> streams)
+      throws IOException {
     this.answer = answer;
+    this.streams = streams;
     this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
     Thread.ofVirtual().start(this::accept);
@@ -53,6 +62,13 @@ final class FakeDaemon implements AutoCloseable {
           return;
         }
         requests.add(request);
+        if (request.hasWatch() || request.hasEvents()) {
+          for (Response response : streams.apply(request)) {
+            response.writeDelimitedTo(out);
+          }
+          out.flush();
+          return;
+        }
         answer.apply(request).writeDelimitedTo(out);
         out.flush();
       }

@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
  * loopback on Linux, so each node gets the default ports on an address of its own).
  *
  * <p>Order: node 1 bootstraps if no node of D is set up, and must answer before
- * anyone can join it; then every other node not running starts at once, the new
- * ones with a join token. Then wait, bounded, until all N show "up". A daemon that
+ * anyone can join it; then the nodes already set up start at once, and the new
+ * ones join one after another with a join token (the cluster numbers nodes in the
+ * order they join). Then wait, bounded, until all N show "up". A daemon that
  * exits meanwhile ends the command with the last line it printed.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
@@ -100,8 +101,11 @@ final class UpCommand implements Runnable {
       int contact = awaitAnswer(runningNodes());
       String token = joinToken(contact, bootstrap);
       NodeLauncher.Join join = new NodeLauncher.Join(ClusterDirectory.address(contact), token);
+      // One at a time: the cluster numbers nodes in the order they join, and node k
+      // of the directory should be node k of the cluster.
       for (int node : fresh) {
         start(launcher, node, Optional.of(join), out);
+        awaitAnswer(List.of(node));
       }
     }
     ClusterReply reply = awaitAllUp();

@@ -11,16 +11,18 @@ package org.onefold.node.membership;
  *     {@code downAfterMillis}; see {@link FailureDetector} for why it is short
  */
 public record DetectorSettings(long downAfterMillis, long redeclareAfterMillis, long previousLeaderGraceMillis,
-                               long joinGraceMillis) {
+                               long startGraceMillis) {
 
     /**
-     * How long a node that just joined may stay silent: between its admission and its first heartbeat it
-     * receives its certificate, writes it, and starts its Raft member, which takes seconds on a cold JVM.
+     * How long a node that just joined or started may stay silent: between its admission (or the applied
+     * start of its new incarnation) and its first heartbeat it receives its certificate, starts its Raft
+     * member and its RPC channels, which takes seconds on a cold JVM. The price: a node that dies this
+     * soon after starting is shown down only after this grace.
      */
-    public static final long JOIN_GRACE_MILLIS_DEFAULT = 15_000;
+    public static final long START_GRACE_MILLIS_DEFAULT = 10_000;
 
     public DetectorSettings(long downAfterMillis, long redeclareAfterMillis, long previousLeaderGraceMillis) {
-        this(downAfterMillis, redeclareAfterMillis, previousLeaderGraceMillis, JOIN_GRACE_MILLIS_DEFAULT);
+        this(downAfterMillis, redeclareAfterMillis, previousLeaderGraceMillis, START_GRACE_MILLIS_DEFAULT);
     }
 
 
@@ -28,7 +30,7 @@ public record DetectorSettings(long downAfterMillis, long redeclareAfterMillis, 
         requireInRange("downAfterMillis", downAfterMillis, 1, Limits.DETECTOR_MILLIS_MAX);
         requireInRange("redeclareAfterMillis", redeclareAfterMillis, 1, Limits.DETECTOR_MILLIS_MAX);
         requireInRange("previousLeaderGraceMillis", previousLeaderGraceMillis, 0, downAfterMillis);
-        requireInRange("joinGraceMillis", joinGraceMillis, downAfterMillis, Limits.DETECTOR_MILLIS_MAX);
+        requireInRange("startGraceMillis", startGraceMillis, downAfterMillis, Limits.DETECTOR_MILLIS_MAX);
     }
 
     /**

@@ -160,11 +160,9 @@ public final class FailureDetector {
             return DetectorOutput.NOTHING;
         }
         TrackedNode node = nodes.get(nodeUp.node());
+        // A node that joined or started: its first heartbeat may be seconds away.
+        long graceBeginsMillis = nodeUp.nowMillis() + settings.startGraceMillis() - settings.downAfterMillis();
         if (node == null) {
-            // Incarnation 1 of a node unknown here is a join: its first heartbeat is seconds away.
-            long graceBeginsMillis = nodeUp.incarnation() == 1
-                    ? nodeUp.nowMillis() + settings.joinGraceMillis() - settings.downAfterMillis()
-                    : nodeUp.nowMillis();
             nodes.put(nodeUp.node(), new TrackedNode(nodeUp.incarnation(), true, graceBeginsMillis));
             return DetectorOutput.NOTHING;
         }
@@ -174,7 +172,7 @@ public final class FailureDetector {
         }
         node.incarnation = nodeUp.incarnation();
         node.up = true;
-        node.hear(nodeUp.nowMillis());
+        node.hear(Math.max(node.lastHeardMillis, graceBeginsMillis));
         return DetectorOutput.NOTHING;
     }
 

@@ -260,6 +260,15 @@ public final class NodeDaemon implements AutoCloseable {
     log.info("node {} stopped", node);
   }
 
+  /**
+   * Stops the node as a crash would look to the others: no word to the cluster, so the
+   * failure detector has to find it silent. For tests of failure handling.
+   */
+  public void closeAbruptly() {
+    closeAll(started);
+    log.info("node {} stopped without notice", node);
+  }
+
   private static void closeAll(Deque<AutoCloseable> started) {
     while (!started.isEmpty()) {
       try {

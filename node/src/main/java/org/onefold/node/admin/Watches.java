@@ -88,7 +88,8 @@ final class Watches {
           continue;
         }
         lastSent = event.getRevision();
-        if (wanted.test(event)) {
+        // A watch may start at a revision not reached yet.
+        if (event.getRevision() >= fromRevision && wanted.test(event)) {
           send(output, Response.newBuilder().setEvent(event).build());
         }
       }

@@ -1,6 +1,6 @@
 package org.onefold.node.membership;
 
-import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -16,10 +16,11 @@ import org.onefold.node.membership.DetectorInput.Tick;
 /**
  * One seeded run of every node's {@link FailureDetector} on one thread: a simulated clock, a lossy and
  * slow network, nodes killed, paused and restarted, leadership moved, and the meta log modelled as an
- * ordered feed with a commit delay (Raft itself is not simulated). After every event it checks:
- * completeness (a killed node is shown down in time), accuracy (a declaration matches the log of
- * heartbeats the leader was delivered) and that no leader declares itself. A broken invariant throws an
- * {@link AssertionError} that names the seed.
+ * ordered feed with a commit delay (Raft itself is not simulated). A started process heartbeats only
+ * after a start delay, as a real one first fetches its certificate and starts its Raft member. After
+ * every event it checks the {@link DetectorInvariants}: completeness (a killed node is shown down in
+ * time), accuracy (a node is declared only after its window of silence) and the leader's verdicts. A
+ * broken invariant throws an {@link AssertionError} that names the seed.
  */
 final class DetectorSimulation {
 
@@ -35,6 +36,7 @@ final class DetectorSimulation {
         int believedLeader;
         long killedAtMillis = -1;
         boolean killedAsLeader;
+        boolean killedInStartGrace;
         int lostDeclarations;
         FailureDetector detector;
 
@@ -45,21 +47,17 @@ final class DetectorSimulation {
     }
 
     /** The node table of the applied log. */
-    private static final class TableEntry {
+    static final class TableEntry {
         long incarnation;
         boolean up;
-        long upAppliedAtMillis;
 
-        TableEntry(long incarnation, long upAppliedAtMillis) {
+        TableEntry(long incarnation) {
             this.incarnation = incarnation;
             this.up = true;
-            this.upAppliedAtMillis = upAppliedAtMillis;
         }
     }
 
     private record Event(long atMillis, long sequence, Runnable action) {}
-
-    private record Delivery(long atMillis, int to, int from, long incarnation) {}
 
     final long seed;
     private final SplittableRandom random;
@@ -71,6 +69,8 @@ final class DetectorSimulation {
     final long tickPeriodMillis;
     final long commitDelayMaxMillis;
     final long discoveryDelayMaxMillis;
+    /** The longest a started process takes to its first heartbeat; well within the start grace. */
+    final long startDelayMaxMillis;
 
     private final PriorityQueue<Event> events = new PriorityQueue<>(
             (a, b) -> a.atMillis != b.atMillis ? Long.compare(a.atMillis, b.atMillis) : Long.compare(a.sequence, b.sequence));
@@ -80,24 +80,25 @@ final class DetectorSimulation {
     private final Map<Integer, TableEntry> table = new HashMap<>();
     private int leader;
     private long term;
-    private long leaderGainedAtMillis;
-    private int previousLeaderAtGain;
-    /** When a NodeUp was last fed to the current leader, per node: its observation starts there. */
-    private final long[] nodeUpFedAtMillis;
-    /** Heartbeats delivered to a leading detector, oldest first, trimmed to the last few seconds. */
-    private final ArrayDeque<Delivery> deliveries = new ArrayDeque<>();
+    private final DetectorInvariants invariants;
 
     int kills;
     int pauses;
     int leaderChanges;
     int committedDeclarations;
     int restarts;
-    /** Longest time from a kill to the node shown down, for killed followers and killed leaders. */
+    /**
+     * Longest time from a kill to the node shown down: for killed followers and killed leaders after their
+     * start grace, and for nodes killed in their start grace (NodeUp applied, not heard since).
+     */
     long detectionMillisMax;
     long leaderDetectionMillisMax;
+    long startGraceDetectionMillisMax;
     /** Kills shown down, and those of them that took a second or more (leader changes, lost proposals). */
     int detections;
     int detectionsOverOneSecond;
+    /** Declarations committed for a live process (lost heartbeats, pauses, a start slower than a new leader's grace). */
+    int liveNodesDeclared;
 
     DetectorSimulation(long seed) {
         this.seed = seed;
@@ -109,12 +110,13 @@ final class DetectorSimulation {
         tickPeriodMillis = random.nextLong(10, 51);
         commitDelayMaxMillis = random.nextLong(2, 41);
         discoveryDelayMaxMillis = random.nextLong(0, 61);
+        startDelayMaxMillis = random.nextLong(0, settings.startGraceMillis() / 3);
         nodes = new SimulatedNode[nodeCount + 1];
-        nodeUpFedAtMillis = new long[nodeCount + 1];
         for (int number = 1; number <= nodeCount; number++) {
             nodes[number] = new SimulatedNode(number, settings);
-            table.put(number, new TableEntry(1, 0));
+            table.put(number, new TableEntry(1));
         }
+        invariants = new DetectorInvariants(settings, nodeCount, maxDelayMillis, tickPeriodMillis, commitDelayMaxMillis);
     }
 
     /** Runs {@code durationMillis} of simulated time, checking the invariants after every event. */
@@ -123,7 +125,7 @@ final class DetectorSimulation {
         for (SimulatedNode node : nodes) {
             if (node != null) {
                 node.believedLeader = leader;
-                startHeartbeats(node);
+                startHeartbeats(node, 0);
             }
         }
         for (int number = 1; number <= nodeCount; number++) {
@@ -145,9 +147,9 @@ final class DetectorSimulation {
 
     // ---- heartbeats over the network
 
-    private void startHeartbeats(SimulatedNode node) {
+    private void startHeartbeats(SimulatedNode node, long startDelayMillis) {
         int generation = node.generation;
-        schedule(random.nextLong(0, HEARTBEAT_INTERVAL_MILLIS), () -> heartbeatLoop(node, generation));
+        schedule(startDelayMillis + random.nextLong(0, HEARTBEAT_INTERVAL_MILLIS), () -> heartbeatLoop(node, generation));
     }
 
     private void heartbeatLoop(SimulatedNode node, int generation) {
@@ -175,10 +177,7 @@ final class DetectorSimulation {
         }
         HeartbeatVerdict verdict = target.detector.step(new Heartbeat(from.number, incarnation, nowMillis)).verdict();
         if (target.detector.isLeader()) {
-            deliveries.addLast(new Delivery(nowMillis, to, from.number, incarnation));
-            while (deliveries.peekFirst().atMillis < nowMillis - 5_000) {
-                deliveries.removeFirst();
-            }
+            check(invariants.heartbeatDelivered(from.number, incarnation, table.get(from.number), verdict, nowMillis));
         } else if (verdict != HeartbeatVerdict.NOT_LEADER) {
             fail("follower " + to + " answered " + verdict + " instead of NOT_LEADER");
         }
@@ -210,7 +209,7 @@ final class DetectorSimulation {
                     fail("follower " + number + " declared " + output.declareDown());
                 }
                 for (Declaration declaration : output.declareDown()) {
-                    checkAccuracy(declaration);
+                    check(invariants.checkDeclaration(declaration, nowMillis));
                     propose(declaration);
                 }
             }
@@ -235,11 +234,15 @@ final class DetectorSimulation {
             if (entry.up && entry.incarnation == declaration.incarnation()) {
                 entry.up = false;
                 committedDeclarations++;
-                if (!declared.alive && declared.killedAtMillis >= 0) {
+                if (declared.alive) {
+                    liveNodesDeclared++;
+                } else if (declared.killedAtMillis >= 0) {
                     long detectionMillis = nowMillis - declared.killedAtMillis;
                     detections++;
                     detectionsOverOneSecond += detectionMillis >= 1000 ? 1 : 0;
-                    if (declared.killedAsLeader) {
+                    if (declared.killedInStartGrace) {
+                        startGraceDetectionMillisMax = Math.max(startGraceDetectionMillisMax, detectionMillis);
+                    } else if (declared.killedAsLeader) {
                         leaderDetectionMillisMax = Math.max(leaderDetectionMillisMax, detectionMillis);
                     } else {
                         detectionMillisMax = Math.max(detectionMillisMax, detectionMillis);
@@ -260,7 +263,7 @@ final class DetectorSimulation {
         node.detector = new FailureDetector(settings);
         node.believedLeader = leader;
         restarts++;
-        startHeartbeats(node);
+        startHeartbeats(node, random.nextLong(0, startDelayMaxMillis + 1));
         long incarnation = node.incarnation;
         schedule(random.nextLong(1, commitDelayMaxMillis + 1), () -> {
             TableEntry entry = table.get(node.number);
@@ -269,10 +272,9 @@ final class DetectorSimulation {
             }
             entry.incarnation = incarnation;
             entry.up = true;
-            entry.upAppliedAtMillis = nowMillis;
             if (leader != 0) {
                 nodes[leader].detector.step(new NodeUp(node.number, incarnation, nowMillis));
-                nodeUpFedAtMillis[node.number] = nowMillis;
+                invariants.nodeUpFed(node.number, nowMillis);
             }
         });
     }
@@ -300,7 +302,7 @@ final class DetectorSimulation {
     }
 
     private void kill(SimulatedNode node) {
-        long aliveCount = java.util.Arrays.stream(nodes).filter(n -> n != null && n.alive).count();
+        long aliveCount = Arrays.stream(nodes).filter(n -> n != null && n.alive).count();
         if (!node.alive || aliveCount <= 2) {
             return;
         }
@@ -308,9 +310,11 @@ final class DetectorSimulation {
         node.alive = false;
         node.killedAtMillis = nowMillis;
         node.killedAsLeader = node.number == leader;
+        node.killedInStartGrace = invariants.inStartGrace(node.number);
         if (node.number == leader) {
             int dead = leader;
             leader = 0;
+            invariants.leaderLost();
             term++;
             schedule(random.nextLong(150, 301), () -> elect(dead));
         }
@@ -369,8 +373,7 @@ final class DetectorSimulation {
         leaderChanges++;
         term++;
         leader = number;
-        leaderGainedAtMillis = nowMillis;
-        previousLeaderAtGain = previousLeader;
+        invariants.leadershipGained(number, previousLeader, nowMillis);
         Map<Integer, Long> up = new HashMap<>();
         Map<Integer, Long> down = new HashMap<>();
         table.forEach((node, entry) -> (entry.up ? up : down).put(node, entry.incarnation));
@@ -390,29 +393,6 @@ final class DetectorSimulation {
 
     // ---- invariants
 
-    /** A declaration is made by the leader, not of itself, after its own full window of silence. */
-    private void checkAccuracy(Declaration declaration) {
-        int node = declaration.node();
-        if (node == leader) {
-            fail("leader " + leader + " declared itself");
-        }
-        long graceShortening = node == previousLeaderAtGain
-                ? settings.downAfterMillis() - settings.previousLeaderGraceMillis() : 0;
-        long observedFromMillis = Math.max(leaderGainedAtMillis - graceShortening, nodeUpFedAtMillis[node]);
-        if (nowMillis - observedFromMillis <= settings.downAfterMillis()) {
-            fail("node " + node + " declared after only " + (nowMillis - observedFromMillis)
-                    + " ms of observation by leader " + leader);
-        }
-        long windowStartMillis = Math.max(nowMillis - settings.downAfterMillis(), leaderGainedAtMillis);
-        for (Delivery delivery : deliveries) {
-            if (delivery.to == leader && delivery.from == node && delivery.incarnation >= declaration.incarnation()
-                    && delivery.atMillis >= windowStartMillis) {
-                fail("node " + node + " declared by leader " + leader + " though heard at " + delivery.atMillis
-                        + " (incarnation " + delivery.incarnation + ")");
-            }
-        }
-    }
-
     /** Every killed node is shown down in the table by its deadline while a leader exists. */
     private void checkCompleteness() {
         if (leader == 0) {
@@ -420,26 +400,22 @@ final class DetectorSimulation {
         }
         for (int number = 1; number <= nodeCount; number++) {
             SimulatedNode node = nodes[number];
-            TableEntry entry = table.get(number);
-            if (node.alive || !entry.up) {
+            if (node.alive || !table.get(number).up) {
                 continue;
             }
-            long deadlineMillis = completenessDeadline(node, entry);
+            long deadlineMillis = invariants.completenessDeadline(number, node.killedAtMillis, node.lostDeclarations);
             if (nowMillis > deadlineMillis) {
                 fail("node " + number + " killed at " + node.killedAtMillis + " still up at " + nowMillis
-                        + " (deadline " + deadlineMillis + ", leader " + leader + " since " + leaderGainedAtMillis + ")");
+                        + " (deadline " + deadlineMillis + ", leader " + leader + " since "
+                        + invariants.leaderGainedAtMillis() + ")");
             }
         }
     }
 
-    /** The latest time a killed node may still be up: its last possible heard time, a tick, a commit. */
-    long completenessDeadline(SimulatedNode node, TableEntry entry) {
-        long lastHeardMillis = Math.max(node.killedAtMillis + maxDelayMillis, entry.upAppliedAtMillis);
-        long graceEndMillis = leaderGainedAtMillis + (node.number == previousLeaderAtGain
-                ? settings.previousLeaderGraceMillis() : settings.downAfterMillis());
-        long declaredByMillis = Math.max(lastHeardMillis + settings.downAfterMillis(), graceEndMillis) + tickPeriodMillis;
-        return declaredByMillis + commitDelayMaxMillis
-                + node.lostDeclarations * (settings.redeclareAfterMillis() + tickPeriodMillis);
+    private void check(String violation) {
+        if (violation != null) {
+            fail(violation);
+        }
     }
 
     private void fail(String what) {
@@ -449,6 +425,7 @@ final class DetectorSimulation {
 
     String describe() {
         return nodeCount + " nodes, loss " + Math.round(lossRate * 100) + "%, delay 0.." + maxDelayMillis
-                + " ms, tick " + tickPeriodMillis + " ms, commit 1.." + commitDelayMaxMillis + " ms";
+                + " ms, tick " + tickPeriodMillis + " ms, commit 1.." + commitDelayMaxMillis + " ms, start 0.."
+                + startDelayMaxMillis + " ms";
     }
 }

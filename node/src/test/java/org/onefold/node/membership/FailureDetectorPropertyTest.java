@@ -20,15 +20,17 @@ import org.onefold.node.membership.DetectorInput.Tick;
 
 /**
  * Random sequences of heartbeats, ticks and applied entries against a leading detector (node 1 of 6),
- * checked after every step against a small model: a declared node is up, not the leader, and silent past
- * downAfterMillis; a node silent past it is declared, at the latest again each redeclareAfterMillis.
+ * checked after every step against a small model. Each node has a deadline: downAfterMillis after it was
+ * last heard (or after leadership came), and after the NodeUp of a new incarnation at least
+ * startGraceMillis after it, until it is heard again. A declared node is up, not the leader, and past its
+ * deadline; a node past its deadline is declared, at the latest again each redeclareAfterMillis.
  */
 class FailureDetectorPropertyTest {
 
     private static final int NODES = 6;
     private static final int SELF = 1;
 
-    enum Kind { TICK, HEARTBEAT, STALE_HEARTBEAT, NODE_DOWN, NODE_UP }
+    enum Kind { TICK, HEARTBEAT, STALE_HEARTBEAT, NODE_DOWN, NODE_UP, REPEATED_NODE_UP }
 
     record Action(Kind kind, int node, long advanceMillis) {}
 
@@ -42,16 +44,18 @@ class FailureDetectorPropertyTest {
 
     @Property(tries = 300)
     void declarations_are_exactly_the_nodes_silent_too_long(@ForAll("actions") List<Action> actions) {
-        DetectorSettings settings = DetectorSettings.defaults();
+        // The default timeouts with a start grace short enough for a sequence's 0-60 s to reach it often.
+        DetectorSettings settings = new DetectorSettings(500, 250, 300, 2_000);
         FailureDetector detector = new FailureDetector(settings);
         Map<Integer, Long> incarnation = new HashMap<>();
         Map<Integer, Boolean> up = new HashMap<>();
-        Map<Integer, Long> lastHeard = new HashMap<>();
+        /** The time after which a silent node is declared; silentMillis is downAfterMillis more than the excess. */
+        Map<Integer, Long> deadline = new HashMap<>();
         Map<Integer, Long> lastDeclared = new HashMap<>();
         for (int node = 1; node <= NODES; node++) {
             incarnation.put(node, 1L);
             up.put(node, true);
-            lastHeard.put(node, 0L);
+            deadline.put(node, settings.downAfterMillis());
         }
         detector.step(new LeadershipGained(0, SELF, 0, Map.copyOf(incarnation), Map.of()));
         long now = 0;
@@ -63,7 +67,7 @@ class FailureDetectorPropertyTest {
                     HeartbeatVerdict verdict = detector.step(new Heartbeat(node, incarnation.get(node), now)).verdict();
                     assertThat(verdict).isEqualTo(up.get(node) ? HeartbeatVerdict.OK : HeartbeatVerdict.FENCED);
                     if (up.get(node)) {
-                        lastHeard.put(node, now);
+                        deadline.put(node, now + settings.downAfterMillis()); // also ends a start grace
                         lastDeclared.remove(node);
                     }
                 }
@@ -80,8 +84,13 @@ class FailureDetectorPropertyTest {
                     incarnation.merge(node, 1L, Long::sum);
                     detector.step(new NodeUp(node, incarnation.get(node), now));
                     up.put(node, true);
-                    lastHeard.put(node, now);
+                    deadline.merge(node, now + settings.startGraceMillis(), Math::max);
                     lastDeclared.remove(node);
+                }
+                case REPEATED_NODE_UP -> { // a replayed entry: no new grace, declarations go on
+                    if (up.get(node)) {
+                        detector.step(new NodeUp(node, incarnation.get(node), now));
+                    }
                 }
                 case TICK -> {
                     for (Declaration declaration : detector.step(new Tick(now)).declareDown()) {
@@ -89,12 +98,13 @@ class FailureDetectorPropertyTest {
                         assertThat(declared).isNotEqualTo(SELF);
                         assertThat(up.get(declared)).isTrue();
                         assertThat(declaration.incarnation()).isEqualTo(incarnation.get(declared));
-                        assertThat(now - lastHeard.get(declared)).isGreaterThan(settings.downAfterMillis())
-                                .isEqualTo(declaration.silentMillis());
+                        assertThat(now).as("node %d declared", declared).isGreaterThan(deadline.get(declared));
+                        assertThat(declaration.silentMillis())
+                                .isEqualTo(now - deadline.get(declared) + settings.downAfterMillis());
                         lastDeclared.put(declared, now);
                     }
                     for (int other = 2; other <= NODES; other++) {
-                        if (up.get(other) && now - lastHeard.get(other) > settings.downAfterMillis()) {
+                        if (up.get(other) && now > deadline.get(other)) {
                             assertThat(lastDeclared).as("node %d silent at %d", other, now).containsKey(other);
                             assertThat(now - lastDeclared.get(other)).isLessThan(settings.redeclareAfterMillis());
                         }

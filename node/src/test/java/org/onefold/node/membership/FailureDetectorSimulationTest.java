@@ -26,6 +26,8 @@ class FailureDetectorSimulationTest {
         long restarts = 0;
         long detectionMillisMax = 0;
         long leaderDetectionMillisMax = 0;
+        long startGraceDetectionMillisMax = 0;
+        long liveNodesDeclared = 0;
         long detections = 0;
         long detectionsOverOneSecond = 0;
         for (int index = 0; index < seedCount; index++) {
@@ -38,11 +40,17 @@ class FailureDetectorSimulationTest {
             detectionsOverOneSecond += simulation.detectionsOverOneSecond;
             detectionMillisMax = Math.max(detectionMillisMax, simulation.detectionMillisMax);
             leaderDetectionMillisMax = Math.max(leaderDetectionMillisMax, simulation.leaderDetectionMillisMax);
+            startGraceDetectionMillisMax = Math.max(startGraceDetectionMillisMax,
+                    simulation.startGraceDetectionMillisMax);
+            liveNodesDeclared += simulation.liveNodesDeclared;
         }
         System.out.printf("  %d kills, %d committed declarations, %d leader changes, %d restarts;"
                         + " kill to shown down at most %d ms (follower), %d ms (leader, with election)%n",
                 kills, declarations, leaderChanges, restarts, detectionMillisMax, leaderDetectionMillisMax);
-        System.out.printf("  %d of %d kills took a second or more%n", detectionsOverOneSecond, detections);
+        System.out.printf("  killed in their start grace: shown down at most %d ms after the kill%n",
+                startGraceDetectionMillisMax);
+        System.out.printf("  %d of %d kills took a second or more; %d declarations of live processes%n",
+                detectionsOverOneSecond, detections, liveNodesDeclared);
         if (given == null) {
             assertThat(kills).as("the simulation kills nodes").isGreaterThan(seedCount);
             assertThat(declarations).as("the simulation declares nodes down").isGreaterThanOrEqualTo(kills / 2);

@@ -15,7 +15,10 @@ import org.onefold.node.membership.DetectorInput.NodeRemoved;
 import org.onefold.node.membership.DetectorInput.NodeUp;
 import org.onefold.node.membership.DetectorInput.Tick;
 
-/** Each rule of the failure detector as plain calls, with time as a number. Settings: 500/250/300 ms. */
+/**
+ * Each rule of the failure detector as plain calls, with time as a number. Settings: 500/250/300 ms and
+ * the default start grace of 10 s.
+ */
 class FailureDetectorTest {
 
     private final FailureDetector detector = new FailureDetector(DetectorSettings.defaults());
@@ -143,13 +146,43 @@ class FailureDetectorTest {
     }
 
     @Test
-    void node_up_with_higher_incarnation_gets_fresh_grace() {
+    void restarted_node_that_never_heartbeats_is_declared_after_start_grace_not_before() {
         lead(0);
-        detector.step(new NodeUp(2, 6, 1400));
-        detector.step(new NodeUp(4, 8, 1400));
+        detector.step(new NodeUp(2, 6, 1400)); // was up at 5: restarted
+        detector.step(new NodeUp(4, 8, 1400)); // was down at 7: came back
         assertThat(tick(1501)).extracting(Declaration::node).containsExactly(3);
         detector.step(new NodeDown(3, 5));
-        assertThat(tick(1901)).containsExactly(new Declaration(2, 6, 501), new Declaration(4, 8, 501));
+        assertThat(tick(11_400)).isEmpty(); // silent exactly the start grace: not yet
+        // silentMillis counts from where the grace puts its last hearing, startGrace - downAfter ahead.
+        assertThat(tick(11_401)).containsExactly(new Declaration(2, 6, 501), new Declaration(4, 8, 501));
+    }
+
+    @Test
+    void joined_node_that_never_heartbeats_is_declared_after_start_grace_not_before() {
+        lead(0);
+        detector.step(new NodeRemoved(2));
+        detector.step(new NodeRemoved(3));
+        detector.step(new NodeUp(9, 1, 1200));
+        assertThat(tick(11_200)).isEmpty();
+        assertThat(tick(11_201)).containsExactly(new Declaration(9, 1, 501));
+    }
+
+    @Test
+    void heartbeat_after_start_ends_the_start_grace() {
+        lead(0);
+        detector.step(new NodeUp(2, 6, 1400));
+        assertThat(heartbeat(2, 6, 1450)).isEqualTo(HeartbeatVerdict.OK);
+        assertThat(tick(1950)).extracting(Declaration::node).containsExactly(3);
+        assertThat(tick(1951)).containsExactly(new Declaration(2, 6, 501));
+    }
+
+    @Test
+    void start_grace_is_not_shortened_by_an_earlier_heartbeat_of_the_new_incarnation() {
+        lead(0);
+        assertThat(heartbeat(2, 6, 1300)).isEqualTo(HeartbeatVerdict.OK); // restarted before its NodeUp applied
+        detector.step(new NodeUp(2, 6, 1400));
+        assertThat(tick(11_400)).extracting(Declaration::node).doesNotContain(2);
+        assertThat(tick(11_401)).extracting(Declaration::node).contains(2);
     }
 
     @Test
@@ -160,7 +193,7 @@ class FailureDetectorTest {
     }
 
     @Test
-    void joined_node_gets_fresh_grace() {
+    void joined_node_heard_once_is_then_held_to_down_after() {
         lead(0);
         detector.step(new NodeUp(9, 1, 1200));
         assertThat(heartbeat(9, 1, 1300)).isEqualTo(HeartbeatVerdict.OK);
@@ -204,6 +237,8 @@ class FailureDetectorTest {
                 .hasMessageContaining("redeclareAfterMillis -1");
         assertThatThrownBy(() -> new DetectorSettings(500, 250, 600))
                 .hasMessageContaining("previousLeaderGraceMillis 600 not in 0..500");
-        assertThat(DetectorSettings.defaults()).isEqualTo(new DetectorSettings(500, 250, 300));
+        assertThatThrownBy(() -> new DetectorSettings(500, 250, 300, 499))
+                .hasMessageContaining("startGraceMillis 499 not in 500..");
+        assertThat(DetectorSettings.defaults()).isEqualTo(new DetectorSettings(500, 250, 300, 10_000));
     }
 }

@@ -101,9 +101,15 @@ public final class MetaGroup implements AutoCloseable {
     GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
     GrpcConfigKeys.Client.setTlsConf(parameters, tls);
 
+    // A joining member starts as a listener of its own (else empty) configuration, so that
+    // Ratis runs it at once. Started with an empty configuration it would stay "starting"
+    // until the leader counts it caught up, which Ratis 3.2.2 does only for members that
+    // join as voters: a listener promoted later would refuse every vote request, and the
+    // group could not elect a new leader. The leader's log replaces this configuration.
     RaftGroup group = switch (start) {
       case BOOTSTRAP -> RaftGroup.valueOf(groupId, selfPeer);
-      case JOIN, RESTART -> RaftGroup.valueOf(groupId);
+      case JOIN -> RaftGroup.valueOf(groupId, peerOf(self, address, RaftPeerRole.LISTENER));
+      case RESTART -> RaftGroup.valueOf(groupId);
     };
     RaftStorage.StartupOption option = start == Start.RESTART
         ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;

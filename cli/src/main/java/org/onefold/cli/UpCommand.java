@@ -100,7 +100,7 @@ final class UpCommand implements Runnable {
     if (!fresh.isEmpty()) {
       int contact = awaitAnswer(runningNodes());
       String token = joinToken(contact, bootstrap);
-      NodeLauncher.Join join = new NodeLauncher.Join(ClusterDirectory.address(contact), token);
+      NodeLauncher.Join join = new NodeLauncher.Join(joinAddress(contact), token);
       // One at a time: the cluster numbers nodes in the order they join, and node k
       // of the directory should be node k of the cluster.
       for (int node : fresh) {
@@ -151,6 +151,22 @@ final class UpCommand implements Runnable {
     try (OnefoldClient client = OnefoldClient.connect(cluster.socket(contact))) {
       return client.createToken(Optional.empty()).getToken();
     }
+  }
+
+  /**
+   * Where new nodes join through contact: its RPC address as the node table has it
+   * (host:port), since its daemon may listen on a port other than the default (set in
+   * its ssid.conf or by SSID_RPC_PORT); the bare address if the table lacks it.
+   */
+  private String joinAddress(int contact) {
+    String host = ClusterDirectory.address(contact);
+    return ask(contact).stream()
+        .flatMap(reply -> reply.getNodesList().stream())
+        .map(NodeStatus::getRecord)
+        .filter(record -> record.getAddress().getHost().equals(host))
+        .findFirst()
+        .map(record -> ClusterFormat.address(record.getAddress()))
+        .orElse(host);
   }
 
   /** Waits until one of candidates answers cluster(); returns it. */

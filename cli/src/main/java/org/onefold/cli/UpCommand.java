@@ -184,16 +184,22 @@ final class UpCommand implements Runnable {
     });
   }
 
-  /** Waits until every node 1..N shows up in the node table. */
+  /**
+   * Waits until every node 1..N shows up in the node table and answers on its own
+   * socket: a restarted node is up in the table once it has announced itself, a
+   * moment before its local API listens.
+   */
   private ClusterReply awaitAllUp() {
     return poll("all " + nodes + " nodes were up", () -> {
-      for (int node : runningNodes()) {
+      Optional<ClusterReply> first = Optional.empty();
+      for (int node = 1; node <= nodes; node++) {
         Optional<ClusterReply> reply = ask(node);
-        if (reply.isPresent()) {
-          return reply.filter(this::allUp);
+        if (reply.isEmpty()) {
+          return Optional.empty();
         }
+        first = first.isPresent() ? first : reply;
       }
-      return Optional.empty();
+      return first.filter(this::allUp);
     });
   }
 

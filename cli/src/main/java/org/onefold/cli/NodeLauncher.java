@@ -16,7 +16,7 @@ import java.util.Optional;
  * D/node<k>/ssid.out. The daemon writes its own pid file.
  */
 final class NodeLauncher {
-  /** Where a new node joins: a running node's address and a join token. */
+  /** Where a new node joins: a running node's address (HOST or HOST:PORT) and a join token. */
   record Join(String host, String token) {}
 
   private static final List<Path> SETSID_PATHS = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));

@@ -100,7 +100,7 @@ final class UpCommand implements Runnable {
     if (!fresh.isEmpty()) {
       int contact = awaitAnswer(runningNodes());
       String token = joinToken(contact, bootstrap);
-      NodeLauncher.Join join = new NodeLauncher.Join(ClusterDirectory.address(contact), token);
+      NodeLauncher.Join join = new NodeLauncher.Join(joinAddress(contact), token);
       // One at a time: the cluster numbers nodes in the order they join, and node k
       // of the directory should be node k of the cluster.
       for (int node : fresh) {
@@ -153,6 +153,22 @@ final class UpCommand implements Runnable {
     }
   }
 
+  /**
+   * Where new nodes join through contact: its RPC address as the node table has it
+   * (host:port), since its daemon may listen on a port other than the default (set in
+   * its ssid.conf or by SSID_RPC_PORT); the bare address if the table lacks it.
+   */
+  private String joinAddress(int contact) {
+    String host = ClusterDirectory.address(contact);
+    return ask(contact).stream()
+        .flatMap(reply -> reply.getNodesList().stream())
+        .map(NodeStatus::getRecord)
+        .filter(record -> record.getAddress().getHost().equals(host))
+        .findFirst()
+        .map(record -> ClusterFormat.address(record.getAddress()))
+        .orElse(host);
+  }
+
   /** Waits until one of candidates answers cluster(); returns it. */
   private int awaitAnswer(List<Integer> candidates) {
     if (candidates.isEmpty()) {
@@ -168,16 +184,22 @@ final class UpCommand implements Runnable {
     });
   }
 
-  /** Waits until every node 1..N shows up in the node table. */
+  /**
+   * Waits until every node 1..N shows up in the node table and answers on its own
+   * socket: a restarted node is up in the table once it has announced itself, a
+   * moment before its local API listens.
+   */
   private ClusterReply awaitAllUp() {
     return poll("all " + nodes + " nodes were up", () -> {
-      for (int node : runningNodes()) {
+      Optional<ClusterReply> first = Optional.empty();
+      for (int node = 1; node <= nodes; node++) {
         Optional<ClusterReply> reply = ask(node);
-        if (reply.isPresent()) {
-          return reply.filter(this::allUp);
+        if (reply.isEmpty()) {
+          return Optional.empty();
         }
+        first = first.isPresent() ? first : reply;
       }
-      return Optional.empty();
+      return first.filter(this::allUp);
     });
   }
 

@@ -224,34 +224,13 @@ public final class MembershipService implements MetaStateMachine.Listener, AutoC
           .map(node -> MetaGroup.peerOf(node, byNode.get(node).getAddress(), RaftPeerRole.FOLLOWER)).toList();
       List<RaftPeer> listeners = planned.listeners().stream()
           .map(node -> MetaGroup.peerOf(node, byNode.get(node).getAddress(), RaftPeerRole.LISTENER)).toList();
-      // Ratis 3.2.2 marks a peer caught up only if it ends its staging as a voter: one
-      // staged as a listener stays "initializing" on this leader, so its server never
-      // leaves STARTING and, once promoted in place, is a voter that refuses every vote
-      // (after this leader dies, no election can win). So a listener to promote is first
-      // taken out of the group and then added as a new voter, which stages it again.
-      List<RaftPeer> withoutPromoted = current.listeners().stream()
-          .filter(node -> !planned.voters().contains(node))
-          .map(node -> MetaGroup.peerOf(node, byNode.get(node).getAddress(), RaftPeerRole.LISTENER)).toList();
-      List<RaftPeer> currentVoters = current.voters().stream()
-          .map(node -> MetaGroup.peerOf(node, byNode.get(node).getAddress(), RaftPeerRole.FOLLOWER)).toList();
-      boolean promotes = withoutPromoted.size() < current.listeners().size();
       reconfiguring.set(true);
-      reconfigurer.execute(() -> {
-        try {
-          if (!promotes || reconfigure(current, new VoterPlan.Roles(current.voters(), nodesOf(withoutPromoted)),
-              currentVoters, withoutPromoted)) {
-            reconfigure(current, planned, voters, listeners);
-          }
-        } finally {
-          reconfiguring.set(false);
-        }
-      });
+      reconfigurer.execute(() -> reconfigure(current, planned, voters, listeners));
     });
   }
 
-  /** One setConfiguration on the "reconfigure" thread; true if the group took it. */
-  private boolean reconfigure(VoterPlan.Roles current, VoterPlan.Roles planned, List<RaftPeer> voters,
-                              List<RaftPeer> listeners) {
+  private void reconfigure(VoterPlan.Roles current, VoterPlan.Roles planned, List<RaftPeer> voters,
+                           List<RaftPeer> listeners) {
     try {
       log.info("meta group roles: voters {} listeners {} -> voters {} listeners {}", current.voters(),
           current.listeners(), planned.voters(), planned.listeners());
@@ -259,10 +238,10 @@ public final class MembershipService implements MetaStateMachine.Listener, AutoC
       if (!reply.isSuccess()) {
         log.info("role change not made now ({}); trying again later", reply.getException().getMessage());
       }
-      return reply.isSuccess();
     } catch (Exception e) {
       log.info("role change not made now ({}); trying again later", e.getMessage());
-      return false;
+    } finally {
+      reconfiguring.set(false);
     }
   }
 

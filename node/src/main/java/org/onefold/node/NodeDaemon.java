@@ -84,6 +84,7 @@ public final class NodeDaemon implements AutoCloseable {
     try {
       StateDirectory directory = lockDirectory(settings);
       started.push(directory);
+      checkPortsFree(settings);
       directory.writePid(ProcessHandle.current().pid());
       SecureRandom random = new SecureRandom();
       NodeAddress address = NodeAddress.newBuilder()
@@ -97,8 +98,7 @@ public final class NodeDaemon implements AutoCloseable {
 
       TlsContexts tls = TlsContexts.of(prepared.identity());
       MembershipService membership = new MembershipService(node, meta, clock,
-          new DetectorSettings(settings.downAfter().toMillis(), settings.downAfter().toMillis() / 2,
-              Math.min(settings.downAfter().toMillis(), settings.electionTimeoutMax().toMillis())),
+          detectorSettings(settings),
           new VoterPlan(settings.votersMax(), settings.replaceVoterAfter().toMillis()));
       started.push(membership);
       membership.start();
@@ -137,6 +137,35 @@ public final class NodeDaemon implements AutoCloseable {
       prepared.meta().close();
       directory.removeState();
       throw e;
+    }
+  }
+
+  /**
+   * The failure detector's limits from the node's settings. The previous leader's
+   * grace is two heartbeat intervals: a live leader that stepped down learns the new
+   * leader from Raft at once and beats it within one interval, while a dead one has
+   * been silent for an election already, so a dead leader is shown down about 200 ms
+   * after its successor takes office.
+   */
+  private static DetectorSettings detectorSettings(NodeSettings settings) {
+    long downAfter = settings.downAfter().toMillis();
+    long previousLeaderGrace = Math.min(downAfter, 2 * settings.heartbeatInterval().toMillis());
+    return new DetectorSettings(downAfter, downAfter / 2, previousLeaderGrace);
+  }
+
+  /**
+   * Fails with a clear line if a port is taken. Ratis ends the process when it cannot
+   * bind, after set-up has begun; checking first keeps the state directory clean.
+   */
+  private static void checkPortsFree(NodeSettings settings) throws StartException {
+    for (int port : new int[] {settings.rpcPort(), settings.raftPort()}) {
+      try (var probe = new java.net.ServerSocket()) {
+        probe.setReuseAddress(true);
+        probe.bind(new InetSocketAddress(settings.address(), port));
+      } catch (IOException e) {
+        throw new StartException("cannot listen on " + settings.address() + ":" + port + ": " + e.getMessage()
+            + " (another daemon there, or the address is not on this machine)");
+      }
     }
   }
 

@@ -9,6 +9,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
@@ -23,6 +25,7 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
@@ -70,7 +73,19 @@ public final class MetaGroup implements AutoCloseable {
   private final int self;
   private final RaftGroupId groupId;
   private final RaftServer server;
-  private final RaftClient client;
+  /**
+   * The client proposals and reads go through. Replaced, pointed at the new leader,
+   * whenever this member learns of one: a Ratis client otherwise sends its next
+   * requests to the leader it last knew, and waits out a timeout if that one is gone.
+   */
+  private volatile RaftClient client;
+  /** Closes replaced clients once their requests had time to finish. */
+  private final ScheduledExecutorService retiredClients = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "meta-client-retire");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private static final Duration RETIRED_CLIENT_LINGER = Duration.ofSeconds(30);
   private final MetaStateMachine stateMachine;
   private final RaftProperties properties;
   private final Parameters parameters;
@@ -132,15 +147,52 @@ public final class MetaGroup implements AutoCloseable {
     if (clientPeers.stream().noneMatch(peer -> peer.getId().equals(selfPeer.getId()))) {
       clientPeers.add(selfPeer);
     }
-    RaftClient client = RaftClient.newBuilder()
+    RaftClient client = newClient(properties, parameters, groupId, clientPeers, null);
+    MetaGroup member = new MetaGroup(self, groupId, server, client, stateMachine, properties, parameters);
+    stateMachine.addListener(new MetaStateMachine.Listener() {
+      @Override
+      public void applied(List<org.onefold.proto.Event> events) {}
+
+      @Override
+      public void leaderChanged(int leaderNode) {
+        member.followLeader(leaderNode);
+      }
+    });
+    return member;
+  }
+
+  private static RaftClient newClient(RaftProperties properties, Parameters parameters, RaftGroupId groupId,
+                                      Collection<RaftPeer> peers, RaftPeerId leader) {
+    return RaftClient.newBuilder()
         .setProperties(properties)
         .setParameters(parameters)
-        .setRaftGroup(RaftGroup.valueOf(groupId, clientPeers))
-        .setLeaderId(null)
+        .setRaftGroup(RaftGroup.valueOf(groupId, peers))
+        .setLeaderId(leader)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             200, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
         .build();
-    return new MetaGroup(self, groupId, server, client, stateMachine, properties, parameters);
+  }
+
+  /** Points new requests at the new leader; the old client finishes what it has under way. */
+  private void followLeader(int leaderNode) {
+    if (leaderNode == 0 || retiredClients.isShutdown()) {
+      return;
+    }
+    List<RaftPeer> peers = new ArrayList<>(currentPeers());
+    if (peers.stream().noneMatch(peer -> peer.getId().equals(PeerIds.peerOf(leaderNode)))) {
+      return; // a leader this member has no address for yet; keep asking the known peers
+    }
+    RaftClient retired = client;
+    client = newClient(properties, parameters, groupId, peers, PeerIds.peerOf(leaderNode));
+    retiredClients.schedule(() -> closeQuietly(retired), RETIRED_CLIENT_LINGER.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static void closeQuietly(RaftClient retired) {
+    try {
+      retired.close();
+    } catch (IOException e) {
+      // A client that fails to close holds nothing we need.
+    }
   }
 
   private static RaftProperties properties(NodeAddress address, Path storageDirectory, Timing timing) {
@@ -277,6 +329,7 @@ public final class MetaGroup implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    retiredClients.shutdownNow();
     try {
       client.close();
     } finally {

@@ -27,6 +27,10 @@ import org.onefold.node.membership.DetectorInput.Tick;
  * it keeps no state: on {@link LeadershipGained} it takes the applied table whole, on
  * {@link LeadershipLost} it forgets it.
  *
+ * <p>Start grace. A node that just joined, or whose new incarnation was just applied, gets
+ * {@code startGraceMillis} (10 s by default) before it counts as silent: its first heartbeat comes
+ * only once it has its certificate, its Raft member and its TLS channels, seconds on a cold JVM.
+ *
  * <p>Grace. A new leader has heard nobody yet, so every up node starts silent from the moment leadership
  * came; a live node is heard from within a heartbeat or two. The previous leader is the exception: a new
  * leader is elected only after the old one fell silent to a majority for an election timeout, so it has

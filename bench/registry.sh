@@ -58,8 +58,13 @@ stop_etcd() {
     kill "$pid" 2>/dev/null || true
   done
   for pid in "${etcd_pids[@]}"; do
-    # Bounded: SIGKILL after 5 s.
-    timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    # Bounded: SIGKILL after 5 s. A member that exited is our zombie until waited for.
+    for attempt in $(seq 1 50); do
+      [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo Z)" == Z ]] && break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   etcd_pids=()
 }
@@ -78,6 +83,16 @@ machine() {
   echo "# java: $("$JAVA" -version 2>&1 | head -n 1); etcd: $(etcd --version | head -n 1)"
 }
 
+# CPU seconds (user + system) used so far by the processes $@, from /proc/PID/stat.
+cpu_seconds() {
+  local ticks
+  ticks="$(getconf CLK_TCK)"
+  for pid in "$@"; do
+    # Fields 14 and 15 (utime, stime), counted after the ")" that ends the command name.
+    sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}'
+  done | awk -v ticks="$ticks" '{sum += $1} END {printf "%.1f", sum / ticks}'
+}
+
 run_bench() {
   timeout "$RUN_LIMIT_SECONDS" "$JAVA" -XX:+UseZGC -Xms512m -Xmx2g --sun-misc-unsafe-memory-access=allow \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
@@ -91,7 +106,11 @@ echo "registry.sh: starting Onefold (bin/ssi up --nodes 3 --dir $work/onefold)" 
 "$ONEFOLD_HOME/bin/ssi" up --nodes 3 --dir "$work/onefold" >"$work/ssi-up.out" 2>&1 || {
   cat "$work/ssi-up.out" >&2; exit 1; }
 echo "# onefold load before: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results"
+onefold_pids=($(cat "$work"/onefold/node*/ssid.pid))
+cpu_before="$(cpu_seconds "${onefold_pids[@]}")"
 run_bench --store onefold --dir "$work/onefold"
+echo "# onefold servers' CPU during the bench: $(awk -v a="$cpu_before" -v b="$(cpu_seconds "${onefold_pids[@]}")" \
+  'BEGIN {printf "%.1f", b - a}') s; load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results"
 stop_onefold
 
 # etcd: 3 members, default fsync, the client on the leader.
@@ -122,10 +141,12 @@ for attempt in $(seq 1 "$ETCD_START_LIMIT_SECONDS"); do
   sleep 1
 done
 echo "# etcd load before: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results"
+cpu_before="$(cpu_seconds "${etcd_pids[@]}")"
 run_bench --store etcd --endpoints "$endpoints"
+echo "# etcd servers' CPU during the bench: $(awk -v a="$cpu_before" -v b="$(cpu_seconds "${etcd_pids[@]}")" \
+  'BEGIN {printf "%.1f", b - a}') s; load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results"
 stop_etcd
 
-echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results"
 echo
 grep '^#' "$results"
 "$JAVA" -cp "$class_path" org.onefold.bench.RegistryBench table "$results"

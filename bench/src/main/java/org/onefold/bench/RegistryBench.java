@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Each phase first runs {@code --warmup} operations that are not counted, then
  * measures a fixed count; a phase also stops at {@code --phase-seconds}, and then
  * reports what it completed (the ops column says how many). Keys cycle through
- * {@link #KEYS} names, {@code bench/key-000000} on, so that the store's size stays fixed.
+ * {@link #KEYS} names, {@code bench/key-000000} on, so that the store's size stays fixed;
+ * the get phase reads only keys that the put phase wrote.
  *
  * <p>Output: one tab-separated line per phase, appended to {@code --out} and printed.
  * {@code RegistryBench table FILE} prints a file of such lines as a Markdown table,
@@ -87,8 +88,15 @@ public final class RegistryBench {
     new Random(valueBytes).nextBytes(value);
     List<String> lines = new ArrayList<>();
     try (KeyValueStore.Session session = store.openSession()) {
-      lines.add(sequential(session, valueBytes, "put", (key) -> session.put(key, value)));
+      AtomicInteger written = new AtomicInteger();
+      lines.add(sequential(session, valueBytes, "put", (key) -> {
+        session.put(key, value);
+        written.accumulateAndGet(keyIndex(key) + 1, Math::max);
+      }));
+      // Reads only keys the put phase wrote, even if it stopped at its time bound.
+      int keysWritten = Math.max(written.get(), 1);
       lines.add(sequential(session, valueBytes, "get", (key) -> {
+        key = key(keyIndex(key) % keysWritten);
         if (session.get(key) != valueBytes) {
           throw new IllegalStateException("get " + key + " did not return the " + valueBytes + "-byte value put");
         }
@@ -104,6 +112,10 @@ public final class RegistryBench {
 
   static String key(int index) {
     return String.format(Locale.ROOT, "bench/key-%06d", index % KEYS);
+  }
+
+  static int keyIndex(String key) {
+    return Integer.parseInt(key.substring(key.lastIndexOf('-') + 1));
   }
 
   /** One session, one call after the other: warmup, then the measured count. */

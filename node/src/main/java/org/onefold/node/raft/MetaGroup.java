@@ -204,6 +204,11 @@ public final class MetaGroup implements AutoCloseable {
     GrpcConfigKeys.setMessageSizeMax(properties, MESSAGE_SIZE_MAX);
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, APPEND_BATCH_BYTES_MAX);
     RaftServerConfigKeys.Log.setWriteBufferSize(properties, MESSAGE_SIZE_MAX);
+    // By default the leader appends a metadata entry (the new commit index) after each commit, and
+    // writes, fsyncs and replicates it like a command: two log writes and two fsyncs per put on every
+    // member, the second in the way of the next put. Raft keeps the commit index volatile; a restarted
+    // member learns it from the leader. Every command is still fsynced before it counts as stored.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(timing.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(timing.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(properties, millis(timing.requestTimeout()));

@@ -12,6 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -20,7 +22,10 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -89,6 +94,9 @@ public final class MetaGroup implements AutoCloseable {
   private final MetaStateMachine stateMachine;
   private final RaftProperties properties;
   private final Parameters parameters;
+  /** Identifies requests this member hands its own server while it leads (Ratis' retry cache keys on it). */
+  private final ClientId localClientId = ClientId.randomId();
+  private final AtomicLong localCallIds = new AtomicLong();
 
   private MetaGroup(int self, RaftGroupId groupId, RaftServer server, RaftClient client, MetaStateMachine stateMachine,
                     RaftProperties properties, Parameters parameters) {
@@ -237,14 +245,48 @@ public final class MetaGroup implements AutoCloseable {
 
   /** Proposes command through the leader; completes when it is applied, with its answer. */
   public CompletableFuture<MetaReply> propose(MetaCommand command) {
-    return client.async().send(Message.valueOf(ByteString.copyFrom(command.toByteArray())))
+    Message message = Message.valueOf(ByteString.copyFrom(command.toByteArray()));
+    return send(message, RaftClientRequest.writeRequestType(), () -> client.async().send(message))
         .thenApply(reply -> decode(reply, MetaReply::parseFrom));
   }
 
   /** A linearizable read through the leader. */
   public CompletableFuture<MetaQueryReply> query(MetaQuery query) {
-    return client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(query.toByteArray())))
+    Message message = Message.valueOf(ByteString.copyFrom(query.toByteArray()));
+    return send(message, RaftClientRequest.readRequestType(), () -> client.async().sendReadOnly(message))
         .thenApply(reply -> decode(reply, MetaQueryReply::parseFrom));
+  }
+
+  /**
+   * Sends a request. On the leader it goes straight to the local server, sparing a
+   * gRPC and TLS round trip to itself; elsewhere, or if leadership moved meanwhile
+   * (the server refused it before appending anything), through the client.
+   */
+  private CompletableFuture<RaftClientReply> send(Message message, RaftClientRequest.Type type,
+                                                  Supplier<CompletableFuture<RaftClientReply>> viaClient) {
+    if (!isLeader()) {
+      return viaClient.get();
+    }
+    RaftClientRequest request = RaftClientRequest.newBuilder()
+        .setClientId(localClientId)
+        .setServerId(server.getId())
+        .setGroupId(groupId)
+        .setCallId(localCallIds.incrementAndGet())
+        .setMessage(message)
+        .setType(type)
+        .build();
+    try {
+      return server.submitClientRequestAsync(request).thenCompose(reply -> notLeader(reply)
+          ? viaClient.get() : CompletableFuture.completedFuture(reply));
+    } catch (IOException e) {
+      return viaClient.get();
+    }
+  }
+
+  /** True if the server turned the request away for not leading: nothing was appended. */
+  private static boolean notLeader(RaftClientReply reply) {
+    return !reply.isSuccess() && (reply.getNotLeaderException() != null
+        || reply.getException() instanceof LeaderNotReadyException);
   }
 
   private interface Parser<T> {

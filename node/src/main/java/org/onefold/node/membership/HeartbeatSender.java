@@ -15,6 +15,7 @@ import java.util.function.LongSupplier;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.proto.NodeAddress;
 import org.onefold.proto.NodeRecord;
+import org.onefold.proto.NodeState;
 import org.onefold.proto.node.HeartbeatReply;
 import org.onefold.proto.node.HeartbeatRequest;
 import org.onefold.proto.node.NodeRpcGrpc;
@@ -78,6 +79,14 @@ public final class HeartbeatSender implements AutoCloseable {
     try {
       int leader = meta.leaderNode();
       if (leader == self) {
+        // The leader does not beat itself, so no one would answer it FENCED: a node declared down just
+        // before it won an election would stay down in the table for as long as it leads. Read the
+        // verdict from the applied table instead, with the detector's rule.
+        long current = incarnation.getAsLong();
+        Optional<NodeRecord> own = meta.stateMachine().read(state -> state.nodes().get(self));
+        if (own.isPresent() && fencedByTable(own.get(), current)) {
+          fencedHandler.fenced(current);
+        }
         return;
       }
       Optional<NodeAddress> address = leader == 0 ? Optional.empty()
@@ -105,6 +114,16 @@ public final class HeartbeatSender implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("heartbeat failed", e);
     }
+  }
+
+  /**
+   * True if the table's row for this node fences its running incarnation: the row has a newer
+   * incarnation, or this one was declared down. The {@link FailureDetector}'s rule for heartbeats.
+   */
+  static boolean fencedByTable(NodeRecord own, long currentIncarnation) {
+    boolean stale = currentIncarnation < own.getIncarnation();
+    boolean declaredDown = own.getState() == NodeState.NODE_DOWN && currentIncarnation <= own.getIncarnation();
+    return stale || declaredDown;
   }
 
   private ManagedChannel channelTo(NodeAddress address) {

@@ -1,6 +1,9 @@
 package org.onefold.node;
 
+import java.io.FileOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
@@ -75,13 +78,14 @@ public final class Ssid implements java.util.concurrent.Callable<Integer> {
       System.err.println("ssid: " + e.getMessage());
       return 2;
     }
+    PrintStream terminal = System.err;
     configureLogging(settings);
     NodeDaemon daemon;
     try {
       daemon = NodeDaemon.start(settings, InstantSource.system());
     } catch (NodeDaemon.StartException e) {
       org.slf4j.LoggerFactory.getLogger(Ssid.class).error("start failed: {}", e.getMessage(), e);
-      System.err.println("ssid: " + e.getMessage().lines().findFirst().orElse("start failed"));
+      terminal.println("ssid: " + e.getMessage().lines().findFirst().orElse("start failed"));
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -128,19 +132,25 @@ public final class Ssid implements java.util.concurrent.Callable<Integer> {
     }
   }
 
-  /** Sends the log to the node's log file; must run before any logger is made. */
+  /**
+   * Sends the log to the node's log file, appending so that a restart keeps the log of
+   * the run before; must run before any logger is made. slf4j-simple truncates a file
+   * it opens itself, so the file is opened here and handed to it as stderr.
+   */
   private static void configureLogging(NodeSettings settings) {
-    setDefault("org.slf4j.simpleLogger.logFile", settings.logFile().toString());
+    try {
+      java.nio.file.Files.createDirectories(settings.logFile().getParent());
+      System.setErr(new PrintStream(new FileOutputStream(settings.logFile().toFile(), true), true,
+          StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      // The log stays on stderr; the start itself reports the directory problem.
+    }
+    setDefault("org.slf4j.simpleLogger.logFile", "System.err");
     setDefault("org.slf4j.simpleLogger.showDateTime", "true");
     setDefault("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     setDefault("org.slf4j.simpleLogger.defaultLogLevel", "info");
     setDefault("org.slf4j.simpleLogger.log.org.apache.ratis", "warn");
     setDefault("org.slf4j.simpleLogger.log.io.grpc", "warn");
-    try {
-      java.nio.file.Files.createDirectories(settings.logFile().getParent());
-    } catch (java.io.IOException e) {
-      // The logger falls back to stderr; the start itself reports the directory problem.
-    }
   }
 
   private static void setDefault(String property, String value) {

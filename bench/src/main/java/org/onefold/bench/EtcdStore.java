@@ -12,11 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * An etcd cluster reached with jetcd, the client on the leader's client URL only.
- * All sessions share one jetcd Client (one gRPC channel, HTTP/2 streams side by
- * side), as etcd's own clients do; each session blocks on its call, so 64 sessions
- * on 64 threads keep 64 requests in flight. jetcd's get is linearizable unless
- * asked to be serializable.
+ * An etcd cluster reached with jetcd, the client on the leader's client URL only. All sessions
+ * share one jetcd Client (one gRPC channel, HTTP/2 streams side by side), as etcd's own clients do;
+ * each session blocks on its call, so 64 sessions on 64 threads keep 64 requests in flight. jetcd's
+ * get is linearizable unless asked to be serializable.
  */
 final class EtcdStore implements KeyValueStore {
   /** A call that takes longer is a failure of the run, not a latency. */
@@ -34,13 +33,17 @@ final class EtcdStore implements KeyValueStore {
   static EtcdStore atLeader(List<String> endpoints) {
     for (String endpoint : endpoints) {
       try (Client probe = Client.builder().endpoints(endpoint).build()) {
-        StatusResponse status = probe.getMaintenanceClient().statusMember(endpoint)
-            .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        StatusResponse status =
+            probe
+                .getMaintenanceClient()
+                .statusMember(endpoint)
+                .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (status.getLeader() != 0 && status.getLeader() == status.getHeader().getMemberId()) {
           return new EtcdStore(endpoint);
         }
       } catch (ExecutionException | TimeoutException e) {
-        System.err.println("registry bench: etcd member " + endpoint + " did not answer status: " + e);
+        System.err.println(
+            "registry bench: etcd member " + endpoint + " did not answer status: " + e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while looking for the etcd leader", e);

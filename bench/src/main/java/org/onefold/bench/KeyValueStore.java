@@ -1,9 +1,9 @@
 package org.onefold.bench;
 
 /**
- * What the registry benchmark drives: a replicated key-value store reached through
- * its own client library. A store hands out sessions; one session is used by one
- * thread at a time, so that "64 in flight" means 64 sessions on 64 threads.
+ * What the registry benchmark drives: a replicated key-value store reached through its own client
+ * library. A store hands out sessions; one session is used by one thread at a time, so that "64 in
+ * flight" means 64 sessions on 64 threads.
  */
 interface KeyValueStore extends AutoCloseable {
   /** A short name for tables: "onefold" or "etcd". */

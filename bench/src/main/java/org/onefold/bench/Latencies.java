@@ -3,9 +3,9 @@ package org.onefold.bench;
 import java.util.Arrays;
 
 /**
- * The latencies of one measured phase, in nanoseconds, kept whole (at most a few
- * hundred thousand longs) so that percentiles are exact: the value at rank
- * ceil(q * n) of the sorted sample, as etcd's benchmark tool and most others report.
+ * The latencies of one measured phase, in nanoseconds, kept whole (at most a few hundred thousand
+ * longs) so that percentiles are exact: the value at rank ceil(q * n) of the sorted sample, as
+ * etcd's benchmark tool and most others report.
  */
 final class Latencies {
   private final long[] nanos;

@@ -10,11 +10,12 @@ import org.onefold.proto.local.NodeStatus;
 
 /**
  * The Onefold registry of a local cluster made by {@code ssi up --dir D}: sessions are
- * OnefoldClient connections to the leader's node socket, D/node<k>/ssid.sock. One
- * OnefoldClient takes its calls in turn on one connection, so each session has its own.
+ * OnefoldClient connections to the leader's node socket, D/node<k>/ssid.sock. One OnefoldClient
+ * takes its calls in turn on one connection, so each session has its own.
  */
 final class OnefoldStore implements KeyValueStore {
   private final Path socket;
+
   /** Every session opened, closed by close(); touched under its own lock. */
   private final List<OnefoldClient> clients = new ArrayList<>();
 
@@ -22,7 +23,9 @@ final class OnefoldStore implements KeyValueStore {
     this.socket = socket;
   }
 
-  /** The store behind the meta leader of the cluster in directory; asks the first node that answers. */
+  /**
+   * The store behind the meta leader of the cluster in directory; asks the first node that answers.
+   */
   static OnefoldStore atLeader(Path directory, int nodesMax) {
     for (int node = 1; node <= nodesMax; node++) {
       Path socket = directory.resolve("node" + node).resolve("ssid.sock");
@@ -37,8 +40,14 @@ final class OnefoldStore implements KeyValueStore {
         }
       }
     }
-    throw new IllegalStateException("no node under " + directory + " (node1..node" + nodesMax
-        + ") knows a leader; is the cluster up (bin/ssi up --dir " + directory + ")?");
+    throw new IllegalStateException(
+        "no node under "
+            + directory
+            + " (node1..node"
+            + nodesMax
+            + ") knows a leader; is the cluster up (bin/ssi up --dir "
+            + directory
+            + ")?");
   }
 
   /** ssi up puts node k on 127.0.1.k in D/node<k>; the leader's address names its directory. */

@@ -7,11 +7,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code ssi cluster}: the node table, as the answering node has applied it. */
-@Command(name = "cluster", mixinStandardHelpOptions = true,
-    description = "Show the cluster's nodes: address, state, incarnation, role (the leader marked *).")
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show the cluster's nodes: address, state, incarnation, role (the leader marked *).")
 final class ClusterCommand implements Runnable {
-  @ParentCommand
-  Ssi ssi;
+  @ParentCommand Ssi ssi;
 
   @Option(names = "--json", description = "Print one JSON document instead of a table.")
   boolean json;
@@ -20,7 +22,9 @@ final class ClusterCommand implements Runnable {
   public void run() {
     try (OnefoldClient client = ssi.client()) {
       ClusterReply reply = client.cluster();
-      ssi.console().out().print(json ? ClusterFormat.json(reply) + "\n" : ClusterFormat.table(reply));
+      ssi.console()
+          .out()
+          .print(json ? ClusterFormat.json(reply) + "\n" : ClusterFormat.table(reply));
     }
   }
 }

@@ -15,18 +15,19 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A local cluster directory, as {@code ssi up} lays it out: one state directory per
- * node, {@code node<k>}, for a daemon on address 127.0.1.k. Inside each, the daemon's
- * own files (see the node's StateDirectory): {@code ssid.sock}, {@code ssid.pid},
- * {@code state/identity} once the node is set up, {@code join-token} on the node that
- * bootstrapped; and {@code ssid.out}, where {@code up} sends the daemon's stdout and
- * stderr.
+ * A local cluster directory, as {@code ssi up} lays it out: one state directory per node, {@code
+ * node<k>}, for a daemon on address 127.0.1.k. Inside each, the daemon's own files (see the node's
+ * StateDirectory): {@code ssid.sock}, {@code ssid.pid}, {@code state/identity} once the node is set
+ * up, {@code join-token} on the node that bootstrapped; and {@code ssid.out}, where {@code up}
+ * sends the daemon's stdout and stderr.
  */
 final class ClusterDirectory {
   /** The environment variable naming the default cluster directory. */
   static final String DIRECTORY_VARIABLE = "ONEFOLD_CLUSTER_DIR";
+
   /** The class a running daemon's command line names: how a live pid is told from a reused one. */
   static final String DAEMON_CLASS = "org.onefold.node.Ssid";
+
   static final int NODES_MAX = 32;
   private static final Pattern NODE_DIRECTORY = Pattern.compile("node([1-9][0-9]*)");
 
@@ -86,14 +87,18 @@ final class ClusterDirectory {
     }
     List<Integer> nodes = new ArrayList<>();
     try (Stream<Path> entries = Files.list(root)) {
-      entries.filter(Files::isDirectory).forEach(entry -> {
-        Matcher matcher = NODE_DIRECTORY.matcher(entry.getFileName().toString());
-        if (matcher.matches() && matcher.group(1).length() <= 5) {
-          nodes.add(Integer.parseInt(matcher.group(1)));
-        }
-      });
+      entries
+          .filter(Files::isDirectory)
+          .forEach(
+              entry -> {
+                Matcher matcher = NODE_DIRECTORY.matcher(entry.getFileName().toString());
+                if (matcher.matches() && matcher.group(1).length() <= 5) {
+                  nodes.add(Integer.parseInt(matcher.group(1)));
+                }
+              });
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list cluster directory " + root + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot list cluster directory " + root + ": " + e.getMessage(), e);
     }
     nodes.sort(Integer::compare);
     return nodes;
@@ -141,7 +146,12 @@ final class ClusterDirectory {
       byte[] commandLine = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
       return new String(commandLine, StandardCharsets.UTF_8).contains(DAEMON_CLASS);
     } catch (IOException e) {
-      return process.get().info().commandLine().map(line -> line.contains(DAEMON_CLASS)).orElse(false);
+      return process
+          .get()
+          .info()
+          .commandLine()
+          .map(line -> line.contains(DAEMON_CLASS))
+          .orElse(false);
     }
   }
 

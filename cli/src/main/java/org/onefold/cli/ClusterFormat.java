@@ -11,8 +11,9 @@ import org.onefold.proto.local.ClusterReply;
 import org.onefold.proto.local.NodeStatus;
 
 /**
- * The node table as {@code ssi cluster} prints it: an aligned text table for people
- * (the leader's number marked with *), or one JSON document for programs:
+ * The node table as {@code ssi cluster} prints it: an aligned text table for people (the leader's
+ * number marked with *), or one JSON document for programs:
+ *
  * <pre>
  * {"cluster": ID, "leader": N, "nodes": [{"node": N, "address": "host:port",
  *   "state": "up"|"down", "incarnation": N, "role": "leader"|"voter"|"nonvoter",
@@ -20,7 +21,8 @@ import org.onefold.proto.local.NodeStatus;
  * </pre>
  */
 final class ClusterFormat {
-  private static final List<String> HEADINGS = List.of("NODE", "ADDRESS", "STATE", "INCARNATION", "ROLE", "SINCE");
+  private static final List<String> HEADINGS =
+      List.of("NODE", "ADDRESS", "STATE", "INCARNATION", "ROLE", "SINCE");
 
   private ClusterFormat() {}
 
@@ -29,35 +31,46 @@ final class ClusterFormat {
     rows.add(HEADINGS);
     for (NodeStatus status : reply.getNodesList()) {
       NodeRecord node = status.getRecord();
-      String number = node.getNode() == reply.getLeader() ? node.getNode() + "*" : Integer.toString(node.getNode());
-      rows.add(List.of(number, address(node.getAddress()), state(node.getState()),
-          Long.toString(node.getIncarnation()), status.getRole(),
-          Instant.ofEpochMilli(node.getSinceMillis()).truncatedTo(ChronoUnit.SECONDS).toString()));
+      String number =
+          node.getNode() == reply.getLeader()
+              ? node.getNode() + "*"
+              : Integer.toString(node.getNode());
+      rows.add(
+          List.of(
+              number,
+              address(node.getAddress()),
+              state(node.getState()),
+              Long.toString(node.getIncarnation()),
+              status.getRole(),
+              Instant.ofEpochMilli(node.getSinceMillis())
+                  .truncatedTo(ChronoUnit.SECONDS)
+                  .toString()));
     }
     return align(rows);
   }
 
   static String json(ClusterReply reply) {
-    return Json.document(json -> {
-      json.writeStartObject();
-      json.writeStringField("cluster", reply.getClusterId());
-      json.writeNumberField("leader", reply.getLeader());
-      json.writeArrayFieldStart("nodes");
-      for (NodeStatus status : reply.getNodesList()) {
-        NodeRecord node = status.getRecord();
-        json.writeStartObject();
-        json.writeNumberField("node", node.getNode());
-        json.writeStringField("address", address(node.getAddress()));
-        json.writeStringField("state", state(node.getState()));
-        json.writeNumberField("incarnation", node.getIncarnation());
-        json.writeStringField("role", status.getRole());
-        json.writeStringField("since", Json.time(node.getSinceMillis()));
-        json.writeStringField("joined", Json.time(node.getJoinedMillis()));
-        json.writeEndObject();
-      }
-      json.writeEndArray();
-      json.writeEndObject();
-    });
+    return Json.document(
+        json -> {
+          json.writeStartObject();
+          json.writeStringField("cluster", reply.getClusterId());
+          json.writeNumberField("leader", reply.getLeader());
+          json.writeArrayFieldStart("nodes");
+          for (NodeStatus status : reply.getNodesList()) {
+            NodeRecord node = status.getRecord();
+            json.writeStartObject();
+            json.writeNumberField("node", node.getNode());
+            json.writeStringField("address", address(node.getAddress()));
+            json.writeStringField("state", state(node.getState()));
+            json.writeNumberField("incarnation", node.getIncarnation());
+            json.writeStringField("role", status.getRole());
+            json.writeStringField("since", Json.time(node.getSinceMillis()));
+            json.writeStringField("joined", Json.time(node.getJoinedMillis()));
+            json.writeEndObject();
+          }
+          json.writeEndArray();
+          json.writeEndObject();
+        });
   }
 
   /** host:port of the node's RPC endpoint, the address other nodes join at. */

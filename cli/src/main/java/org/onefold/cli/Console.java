@@ -7,18 +7,26 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a command may touch of the world outside: its standard streams, its
- * environment and where Onefold is installed. Passed in, so that tests run commands
- * in-process with their own streams and environment.
+ * What a command may touch of the world outside: its standard streams, its environment and where
+ * Onefold is installed. Passed in, so that tests run commands in-process with their own streams and
+ * environment.
  *
- * @param onefoldHome the project root holding bin/ssid (system property onefold.home,
- *                    set by bin/ssi); absent when run some other way
+ * @param onefoldHome the project root holding bin/ssid (system property onefold.home, set by
+ *     bin/ssi); absent when run some other way
  */
-record Console(InputStream in, PrintStream out, PrintStream err, Map<String, String> environment,
-               Optional<Path> onefoldHome) {
+record Console(
+    InputStream in,
+    PrintStream out,
+    PrintStream err,
+    Map<String, String> environment,
+    Optional<Path> onefoldHome) {
 
   static Console system() {
-    return new Console(System.in, System.out, System.err, System.getenv(),
+    return new Console(
+        System.in,
+        System.out,
+        System.err,
+        System.getenv(),
         Optional.ofNullable(System.getProperty("onefold.home")).map(Path::of));
   }
 }

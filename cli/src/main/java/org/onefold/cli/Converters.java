@@ -7,8 +7,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Option values with rules of their own. A bad value is a usage error (exit 2) whose
- * message names what was expected.
+ * Option values with rules of their own. A bad value is a usage error (exit 2) whose message names
+ * what was expected.
  */
 final class Converters {
   private Converters() {}
@@ -25,7 +25,8 @@ final class Converters {
       } catch (NumberFormatException e) {
         // Reported below with the expected form.
       }
-      throw new TypeConversionException("'" + value + "' is not a revision (a whole number, 0 or more)");
+      throw new TypeConversionException(
+          "'" + value + "' is not a revision (a whole number, 0 or more)");
     }
   }
 
@@ -38,17 +39,19 @@ final class Converters {
       Matcher matcher = DURATION.matcher(value);
       if (matcher.matches()) {
         long amount = Long.parseLong(matcher.group(1));
-        Duration duration = switch (matcher.group(2)) {
-          case "s" -> Duration.ofSeconds(amount);
-          case "m" -> Duration.ofMinutes(amount);
-          case "h" -> Duration.ofHours(amount);
-          default -> Duration.ofDays(amount);
-        };
+        Duration duration =
+            switch (matcher.group(2)) {
+              case "s" -> Duration.ofSeconds(amount);
+              case "m" -> Duration.ofMinutes(amount);
+              case "h" -> Duration.ofHours(amount);
+              default -> Duration.ofDays(amount);
+            };
         if (!duration.isZero()) {
           return duration;
         }
       }
-      throw new TypeConversionException("'" + value + "' is not a duration such as 90s, 30m, 24h or 7d");
+      throw new TypeConversionException(
+          "'" + value + "' is not a duration such as 90s, 30m, 24h or 7d");
     }
   }
 }

@@ -21,23 +21,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code ssi down}: stops the daemons of a local cluster directory. Each gets SIGTERM
- * and up to STOP_LIMIT to leave cleanly (all in parallel), then SIGKILL. With
- * {@code --purge} the directory goes too, but only if it looks like one {@code up}
- * made: a directory without node<k> subdirectories is never deleted.
+ * {@code ssi down}: stops the daemons of a local cluster directory. Each gets SIGTERM and up to
+ * STOP_LIMIT to leave cleanly (all in parallel), then SIGKILL. With {@code --purge} the directory
+ * goes too, but only if it looks like one {@code up} made: a directory without node<k>
+ * subdirectories is never deleted.
  */
-@Command(name = "down", mixinStandardHelpOptions = true,
-    description = {"Stop every running node of a local cluster directory (see 'ssi up').",
-        "Each gets SIGTERM and up to 10 s to exit, then SIGKILL. D defaults to $ONEFOLD_CLUSTER_DIR,"
-            + " else $HOME/.onefold/cluster."})
+@Command(
+    name = "down",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Stop every running node of a local cluster directory (see 'ssi up').",
+      "Each gets SIGTERM and up to 10 s to exit, then SIGKILL. D defaults to $ONEFOLD_CLUSTER_DIR,"
+          + " else $HOME/.onefold/cluster."
+    })
 final class DownCommand implements Runnable {
   private static final Duration STOP_LIMIT = Duration.ofSeconds(10);
   private static final Duration KILL_LIMIT = Duration.ofSeconds(5);
 
-  @ParentCommand
-  Ssi ssi;
+  @ParentCommand Ssi ssi;
 
-  @Option(names = "--dir", paramLabel = "D", description = "The cluster directory (default: see above).")
+  @Option(
+      names = "--dir",
+      paramLabel = "D",
+      description = "The cluster directory (default: see above).")
   Path directory;
 
   @Option(names = "--purge", description = "Also delete D and all the nodes' state.")
@@ -46,8 +52,11 @@ final class DownCommand implements Runnable {
   @Override
   public void run() {
     PrintStream out = ssi.console().out();
-    ClusterDirectory cluster = new ClusterDirectory(
-        directory != null ? directory : ClusterDirectory.defaultRoot(ssi.console().environment()));
+    ClusterDirectory cluster =
+        new ClusterDirectory(
+            directory != null
+                ? directory
+                : ClusterDirectory.defaultRoot(ssi.console().environment()));
     if (!Files.isDirectory(cluster.root())) {
       if (purge) {
         throw new Failure("no cluster directory at " + cluster.root());
@@ -65,19 +74,33 @@ final class DownCommand implements Runnable {
     }
     running.values().forEach(ProcessHandle::destroy);
     if (!awaitExit(running, STOP_LIMIT)) {
-      running.forEach((node, process) -> {
-        if (process.isAlive()) {
-          out.println("node " + node + " (pid " + process.pid() + ") did not stop within "
-              + STOP_LIMIT.toSeconds() + " s; killing it");
-          process.destroyForcibly();
-        }
-      });
+      running.forEach(
+          (node, process) -> {
+            if (process.isAlive()) {
+              out.println(
+                  "node "
+                      + node
+                      + " (pid "
+                      + process.pid()
+                      + ") did not stop within "
+                      + STOP_LIMIT.toSeconds()
+                      + " s; killing it");
+              process.destroyForcibly();
+            }
+          });
       if (!awaitExit(running, KILL_LIMIT)) {
-        throw new Failure("some nodes of " + cluster.root() + " survived SIGKILL: " + running.entrySet().stream()
-            .filter(entry -> entry.getValue().isAlive()).map(entry -> "node " + entry.getKey()).toList());
+        throw new Failure(
+            "some nodes of "
+                + cluster.root()
+                + " survived SIGKILL: "
+                + running.entrySet().stream()
+                    .filter(entry -> entry.getValue().isAlive())
+                    .map(entry -> "node " + entry.getKey())
+                    .toList());
       }
     }
-    running.forEach((node, process) -> out.println("stopped node " + node + " (pid " + process.pid() + ")"));
+    running.forEach(
+        (node, process) -> out.println("stopped node " + node + " (pid " + process.pid() + ")"));
     if (running.isEmpty()) {
       out.println("no running nodes in " + cluster.root());
     }
@@ -99,15 +122,18 @@ final class DownCommand implements Runnable {
     Path root = cluster.root();
     Path home = Path.of(System.getProperty("user.home")).toAbsolutePath().normalize();
     if (!cluster.looksLikeCluster() || root.getParent() == null || root.equals(home)) {
-      throw new Failure("refusing to delete " + root + ": it does not look like a cluster directory"
-          + " (no node<k> subdirectory); check --dir");
+      throw new Failure(
+          "refusing to delete "
+              + root
+              + ": it does not look like a cluster directory"
+              + " (no node<k> subdirectory); check --dir");
     }
   }
 
   /** True if every process exited within limit. */
   private static boolean awaitExit(Map<Integer, ProcessHandle> processes, Duration limit) {
-    CompletableFuture<?>[] exits = processes.values().stream()
-        .map(ProcessHandle::onExit).toArray(CompletableFuture<?>[]::new);
+    CompletableFuture<?>[] exits =
+        processes.values().stream().map(ProcessHandle::onExit).toArray(CompletableFuture<?>[]::new);
     try {
       CompletableFuture.allOf(exits).get(limit.toMillis(), TimeUnit.MILLISECONDS);
       return true;
@@ -131,22 +157,26 @@ final class DownCommand implements Runnable {
 
   private static void deleteTree(Path top) {
     try {
-      Files.walkFileTree(top, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          top,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+                throws IOException {
+              Files.delete(file);
+              return FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult postVisitDirectory(Path directory, IOException failure) throws IOException {
-          if (failure != null) {
-            throw failure;
-          }
-          Files.delete(directory);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult postVisitDirectory(Path directory, IOException failure)
+                throws IOException {
+              if (failure != null) {
+                throw failure;
+              }
+              Files.delete(directory);
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + top + ": " + e.getMessage(), e);
     }

@@ -11,9 +11,8 @@ import java.util.Optional;
 import org.onefold.proto.KeyValue;
 
 /**
- * JSON output through jackson-core's streaming generator only (databind would cost
- * start-up time). One document per call, on one line, so that streams of them
- * (watch, events) read as JSON Lines.
+ * JSON output through jackson-core's streaming generator only (databind would cost start-up time).
+ * One document per call, on one line, so that streams of them (watch, events) read as JSON Lines.
  */
 final class Json {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -40,8 +39,8 @@ final class Json {
   }
 
   /**
-   * A registry entry's fields. The value is "value" (a string) when it is valid
-   * UTF-8, else "value_base64".
+   * A registry entry's fields. The value is "value" (a string) when it is valid UTF-8, else
+   * "value_base64".
    */
   static void keyValue(JsonGenerator json, KeyValue entry) throws IOException {
     json.writeStartObject();

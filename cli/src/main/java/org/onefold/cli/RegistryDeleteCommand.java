@@ -12,35 +12,44 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code ssi reg del KEY}: deletes a key, or every key under a prefix. */
-@Command(name = "del", mixinStandardHelpOptions = true,
-    description = "Delete a key (or, with --prefix, every key under it) and print how many were deleted.")
+@Command(
+    name = "del",
+    mixinStandardHelpOptions = true,
+    description =
+        "Delete a key (or, with --prefix, every key under it) and print how many were deleted.")
 final class RegistryDeleteCommand implements Runnable {
-  @ParentCommand
-  RegistryCommand registry;
+  @ParentCommand RegistryCommand registry;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "KEY", description = "The key, or the prefix with --prefix.")
+  @Parameters(
+      index = "0",
+      paramLabel = "KEY",
+      description = "The key, or the prefix with --prefix.")
   String key;
 
   @Option(names = "--prefix", description = "Delete every key that starts with KEY.")
   boolean prefix;
 
-  @Option(names = "--if-revision", paramLabel = "N", converter = Converters.Revision.class,
+  @Option(
+      names = "--if-revision",
+      paramLabel = "N",
+      converter = Converters.Revision.class,
       description = "Delete only if the key was last written at revision N.")
   Long ifRevision;
 
   @Override
   public void run() {
     if (prefix && ifRevision != null) {
-      throw new ParameterException(spec.commandLine(), "--prefix and --if-revision cannot be used together");
+      throw new ParameterException(
+          spec.commandLine(), "--prefix and --if-revision cannot be used together");
     }
     try (OnefoldClient client = registry.ssi.client()) {
       Registry keys = client.registry();
-      DeleteReply reply = prefix ? keys.deletePrefix(key)
-          : ifRevision != null ? keys.deleteIfModRevision(key, ifRevision)
-          : keys.delete(key);
+      DeleteReply reply =
+          prefix
+              ? keys.deletePrefix(key)
+              : ifRevision != null ? keys.deleteIfModRevision(key, ifRevision) : keys.delete(key);
       registry.ssi.console().out().println(reply.getDeleted());
     }
   }

@@ -9,16 +9,20 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code ssi reg get KEY}: one key's value, as raw bytes (for scripts) or as JSON. */
-@Command(name = "get", mixinStandardHelpOptions = true,
-    description = "Print a key's value: its bytes exactly, then a newline. A missing key fails (exit 1).")
+@Command(
+    name = "get",
+    mixinStandardHelpOptions = true,
+    description =
+        "Print a key's value: its bytes exactly, then a newline. A missing key fails (exit 1).")
 final class RegistryGetCommand implements Runnable {
-  @ParentCommand
-  RegistryCommand registry;
+  @ParentCommand RegistryCommand registry;
 
   @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
   String key;
 
-  @Option(names = "--json", description = "Print the entry's fields (revisions, version, bound node) as JSON.")
+  @Option(
+      names = "--json",
+      description = "Print the entry's fields (revisions, version, bound node) as JSON.")
   boolean json;
 
   @Override

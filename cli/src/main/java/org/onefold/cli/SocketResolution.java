@@ -7,11 +7,10 @@ import java.util.Optional;
 import org.onefold.client.OnefoldClient;
 
 /**
- * Which node's socket a command talks to: {@code --socket}, else {@code SSI_SOCKET},
- * else {@code /run/onefold/ssid.sock}; if that does not exist either, the socket of
- * the first running node of the default local cluster directory (the one
- * {@code ssi up} makes). If nothing is found the default path is the answer, so
- * that the error names the place a system daemon would listen.
+ * Which node's socket a command talks to: {@code --socket}, else {@code SSI_SOCKET}, else {@code
+ * /run/onefold/ssid.sock}; if that does not exist either, the socket of the first running node of
+ * the default local cluster directory (the one {@code ssi up} makes). If nothing is found the
+ * default path is the answer, so that the error names the place a system daemon would listen.
  */
 final class SocketResolution {
   /** What resolution needs to know about this machine; a seam for tests. */
@@ -48,7 +47,8 @@ final class SocketResolution {
     if (machine.exists(OnefoldClient.DEFAULT_SOCKET)) {
       return OnefoldClient.DEFAULT_SOCKET;
     }
-    return machine.firstRunningSocket(ClusterDirectory.defaultRoot(environment))
+    return machine
+        .firstRunningSocket(ClusterDirectory.defaultRoot(environment))
         .orElse(OnefoldClient.DEFAULT_SOCKET);
   }
 }

@@ -15,27 +15,41 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code ssi} command's top: the global options, the list of commands, and the
- * one rule for errors. Every error is one line on stderr, {@code ssi: <message>};
- * the exit status is 2 for a usage error (unknown flag, missing argument, bad
- * value), 1 for a failure (daemon unreachable, call refused), 0 for success.
+ * The {@code ssi} command's top: the global options, the list of commands, and the one rule for
+ * errors. Every error is one line on stderr, {@code ssi: <message>}; the exit status is 2 for a
+ * usage error (unknown flag, missing argument, bad value), 1 for a failure (daemon unreachable,
+ * call refused), 0 for success.
  */
-@Command(name = "ssi", mixinStandardHelpOptions = true, version = "ssi 0.1.0",
+@Command(
+    name = "ssi",
+    mixinStandardHelpOptions = true,
+    version = "ssi 0.1.0",
     description = "Manage a Onefold cluster: its nodes, its registry, its events.",
-    subcommands = {ClusterCommand.class, RegistryCommand.class, EventsCommand.class, TokenCommand.class,
-        UpCommand.class, DownCommand.class},
-    footer = {"",
-        "The node to talk to is found by its socket: --socket, else the SSI_SOCKET environment variable,"
-            + " else /run/onefold/ssid.sock; if that does not exist either, the socket of the first running"
-            + " node of the default local cluster directory ($ONEFOLD_CLUSTER_DIR, else"
-            + " $HOME/.onefold/cluster; see 'ssi up --help')."})
+    subcommands = {
+      ClusterCommand.class,
+      RegistryCommand.class,
+      EventsCommand.class,
+      TokenCommand.class,
+      UpCommand.class,
+      DownCommand.class
+    },
+    footer = {
+      "",
+      "The node to talk to is found by its socket: --socket, else the SSI_SOCKET environment"
+          + " variable, else /run/onefold/ssid.sock; if that does not exist either, the socket of"
+          + " the first running node of the default local cluster directory ($ONEFOLD_CLUSTER_DIR,"
+          + " else $HOME/.onefold/cluster; see 'ssi up --help')."
+    })
 public final class Ssi implements Runnable {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
-      description = "The node's local API socket (default: SSI_SOCKET, else /run/onefold/ssid.sock, else the"
-          + " first running node of the default local cluster; see 'ssi --help').")
+  @Option(
+      names = "--socket",
+      paramLabel = "PATH",
+      scope = ScopeType.INHERIT,
+      description =
+          "The node's local API socket (default: SSI_SOCKET, else /run/onefold/ssid.sock, else the"
+              + " first running node of the default local cluster; see 'ssi --help').")
   String socket;
 
   private final Console console;
@@ -56,15 +70,20 @@ public final class Ssi implements Runnable {
     CommandLine line = new CommandLine(new Ssi(console));
     line.setOut(new PrintWriter(console.out(), true));
     line.setErr(new PrintWriter(console.err(), true));
-    line.setParameterExceptionHandler((exception, ignored) -> {
-      String command = exception.getCommandLine().getCommandSpec().qualifiedName();
-      console.err().println("ssi: " + firstLine(exception.getMessage()) + " (see '" + command + " --help')");
-      return 2;
-    });
-    line.setExecutionExceptionHandler((exception, ignored, parseResult) -> {
-      console.err().println("ssi: " + describe(exception));
-      return 1;
-    });
+    line.setParameterExceptionHandler(
+        (exception, ignored) -> {
+          String command = exception.getCommandLine().getCommandSpec().qualifiedName();
+          console
+              .err()
+              .println(
+                  "ssi: " + firstLine(exception.getMessage()) + " (see '" + command + " --help')");
+          return 2;
+        });
+    line.setExecutionExceptionHandler(
+        (exception, ignored, parseResult) -> {
+          console.err().println("ssi: " + describe(exception));
+          return 1;
+        });
     return line.execute(arguments);
   }
 
@@ -90,8 +109,8 @@ public final class Ssi implements Runnable {
   /** Without a command, ssi has nothing to do: a usage error. */
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(),
-        "missing a command: cluster, reg, events, token, up or down");
+    throw new ParameterException(
+        spec.commandLine(), "missing a command: cluster, reg, events, token, up or down");
   }
 
   Console console() {
@@ -100,7 +119,8 @@ public final class Ssi implements Runnable {
 
   /** The socket of the node to talk to, resolved as the help footer says. */
   Path socket() {
-    return SocketResolution.resolve(socket, console.environment(), SocketResolution.onThisMachine());
+    return SocketResolution.resolve(
+        socket, console.environment(), SocketResolution.onThisMachine());
   }
 
   /** A client of that node; connects on its first call. */

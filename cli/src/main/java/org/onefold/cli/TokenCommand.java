@@ -10,30 +10,38 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code ssi token create}: a join token, for {@code ssid --join HOST --token TOKEN} on a new machine. */
-@Command(name = "token", mixinStandardHelpOptions = true,
+/**
+ * {@code ssi token create}: a join token, for {@code ssid --join HOST --token TOKEN} on a new
+ * machine.
+ */
+@Command(
+    name = "token",
+    mixinStandardHelpOptions = true,
     description = "Make join tokens for new nodes.",
     subcommands = TokenCommand.Create.class)
 final class TokenCommand implements Runnable {
-  @ParentCommand
-  Ssi ssi;
+  @ParentCommand Ssi ssi;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing a command: create");
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true,
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
       description = "Print a new join token (only the daemon's owner and root may make one).")
   static final class Create implements Runnable {
-    @ParentCommand
-    TokenCommand token;
+    @ParentCommand TokenCommand token;
 
-    @Option(names = "--ttl", paramLabel = "DURATION", converter = Converters.Lifetime.class,
-        description = "How long the token is good for, such as 30m, 24h or 7d (default: the daemon's, 24h).")
+    @Option(
+        names = "--ttl",
+        paramLabel = "DURATION",
+        converter = Converters.Lifetime.class,
+        description =
+            "How long the token is good for, such as 30m, 24h or 7d (default: the daemon's, 24h).")
     Duration ttl;
 
     @Override

@@ -24,54 +24,69 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ssi up}: a cluster of N daemons on this machine, for trying Onefold and for
- * tests. Node k lives in D/node<k> on address 127.0.1.k (the whole 127/8 is
- * loopback on Linux, so each node gets the default ports on an address of its own).
+ * {@code ssi up}: a cluster of N daemons on this machine, for trying Onefold and for tests. Node k
+ * lives in D/node<k> on address 127.0.1.k (the whole 127/8 is loopback on Linux, so each node gets
+ * the default ports on an address of its own).
  *
- * <p>Order: node 1 bootstraps if no node of D is set up, and must answer before
- * anyone can join it; then the nodes already set up start at once, and the new
- * ones join one after another with a join token (the cluster numbers nodes in the
- * order they join). Then wait, bounded, until all N show "up". A daemon that
- * exits meanwhile ends the command with the last line it printed.
+ * <p>Order: node 1 bootstraps if no node of D is set up, and must answer before anyone can join it;
+ * then the nodes already set up start at once, and the new ones join one after another with a join
+ * token (the cluster numbers nodes in the order they join). Then wait, bounded, until all N show
+ * "up". A daemon that exits meanwhile ends the command with the last line it printed.
  */
-@Command(name = "up", mixinStandardHelpOptions = true,
-    description = {"Start a cluster of N nodes on this machine, in the background.",
-        "Node k: state directory D/node<k>, address 127.0.1.k, socket D/node<k>/ssid.sock, output"
-            + " D/node<k>/ssid.out. On an existing D, starts only the nodes not running; they keep their"
-            + " numbers. Returns when all N nodes are up (at most 60 s).",
-        "D defaults to $ONEFOLD_CLUSTER_DIR, else $HOME/.onefold/cluster. Commands run without --socket"
-            + " or SSI_SOCKET use the first running node of that default directory."})
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start a cluster of N nodes on this machine, in the background.",
+      "Node k: state directory D/node<k>, address 127.0.1.k, socket D/node<k>/ssid.sock, output"
+          + " D/node<k>/ssid.out. On an existing D, starts only the nodes not running; they keep"
+          + " their numbers. Returns when all N nodes are up (at most 60 s).",
+      "D defaults to $ONEFOLD_CLUSTER_DIR, else $HOME/.onefold/cluster. Commands run without"
+          + " --socket or SSI_SOCKET use the first running node of that default directory."
+    })
 final class UpCommand implements Runnable {
   private static final Duration START_LIMIT = Duration.ofSeconds(60);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
 
-  @ParentCommand
-  Ssi ssi;
+  @ParentCommand Ssi ssi;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--nodes", paramLabel = "N", description = "How many nodes, 1 to 32 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--nodes",
+      paramLabel = "N",
+      description = "How many nodes, 1 to 32 (default: ${DEFAULT-VALUE}).")
   int nodes = 3;
 
-  @Option(names = "--dir", paramLabel = "D", description = "The cluster directory (default: see above).")
+  @Option(
+      names = "--dir",
+      paramLabel = "D",
+      description = "The cluster directory (default: see above).")
   Path directory;
 
   /** The daemons this command started, by node; only the main thread touches it. */
   private final Map<Integer, Process> started = new TreeMap<>();
+
   private ClusterDirectory cluster;
 
   @Override
   public void run() {
     if (nodes < 1 || nodes > ClusterDirectory.NODES_MAX) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "--nodes must be from 1 to " + ClusterDirectory.NODES_MAX + ", not " + nodes);
     }
     Console console = ssi.console();
-    cluster = new ClusterDirectory(
-        directory != null ? directory : ClusterDirectory.defaultRoot(console.environment()));
-    Path home = console.onefoldHome().orElseThrow(() ->
-        new Failure("the system property onefold.home is not set; run ssi through bin/ssi"));
+    cluster =
+        new ClusterDirectory(
+            directory != null ? directory : ClusterDirectory.defaultRoot(console.environment()));
+    Path home =
+        console
+            .onefoldHome()
+            .orElseThrow(
+                () ->
+                    new Failure(
+                        "the system property onefold.home is not set; run ssi through bin/ssi"));
     NodeLauncher launcher = new NodeLauncher(cluster, home);
     PrintStream out = console.out();
 
@@ -118,12 +133,19 @@ final class UpCommand implements Runnable {
     out.println("  ssi down --dir " + cluster.root());
   }
 
-  private void start(NodeLauncher launcher, int node, Optional<NodeLauncher.Join> join,
-                     PrintStream out) {
+  private void start(
+      NodeLauncher launcher, int node, Optional<NodeLauncher.Join> join, PrintStream out) {
     Process process = launcher.start(node, join);
     started.put(node, process);
-    out.println("started node " + node + " at " + ClusterDirectory.address(node) + " (pid " + process.pid() + ")"
-        + (join.isPresent() ? ", joining " + join.get().host() : ""));
+    out.println(
+        "started node "
+            + node
+            + " at "
+            + ClusterDirectory.address(node)
+            + " (pid "
+            + process.pid()
+            + ")"
+            + (join.isPresent() ? ", joining " + join.get().host() : ""));
     out.flush();
   }
 
@@ -145,7 +167,8 @@ final class UpCommand implements Runnable {
       try {
         return Files.readString(bootstrapToken, StandardCharsets.UTF_8).strip();
       } catch (IOException e) {
-        throw new Failure("cannot read the join token " + bootstrapToken + ": " + e.getMessage(), e);
+        throw new Failure(
+            "cannot read the join token " + bootstrapToken + ": " + e.getMessage(), e);
       }
     }
     try (OnefoldClient client = OnefoldClient.connect(cluster.socket(contact))) {
@@ -154,9 +177,9 @@ final class UpCommand implements Runnable {
   }
 
   /**
-   * Where new nodes join through contact: its RPC address as the node table has it
-   * (host:port), since its daemon may listen on a port other than the default (set in
-   * its ssid.conf or by SSID_RPC_PORT); the bare address if the table lacks it.
+   * Where new nodes join through contact: its RPC address as the node table has it (host:port),
+   * since its daemon may listen on a port other than the default (set in its ssid.conf or by
+   * SSID_RPC_PORT); the bare address if the table lacks it.
    */
   private String joinAddress(int contact) {
     String host = ClusterDirectory.address(contact);
@@ -174,33 +197,37 @@ final class UpCommand implements Runnable {
     if (candidates.isEmpty()) {
       throw new Failure("no node of " + cluster.root() + " is running to join; start one first");
     }
-    return poll("a node answered (tried " + candidates + ")", () -> {
-      for (int node : candidates) {
-        if (ask(node).isPresent()) {
-          return Optional.of(node);
-        }
-      }
-      return Optional.empty();
-    });
+    return poll(
+        "a node answered (tried " + candidates + ")",
+        () -> {
+          for (int node : candidates) {
+            if (ask(node).isPresent()) {
+              return Optional.of(node);
+            }
+          }
+          return Optional.empty();
+        });
   }
 
   /**
-   * Waits until every node 1..N shows up in the node table and answers on its own
-   * socket: a restarted node is up in the table once it has announced itself, a
-   * moment before its local API listens.
+   * Waits until every node 1..N shows up in the node table and answers on its own socket: a
+   * restarted node is up in the table once it has announced itself, a moment before its local API
+   * listens.
    */
   private ClusterReply awaitAllUp() {
-    return poll("all " + nodes + " nodes were up", () -> {
-      Optional<ClusterReply> first = Optional.empty();
-      for (int node = 1; node <= nodes; node++) {
-        Optional<ClusterReply> reply = ask(node);
-        if (reply.isEmpty()) {
-          return Optional.empty();
-        }
-        first = first.isPresent() ? first : reply;
-      }
-      return first.filter(this::allUp);
-    });
+    return poll(
+        "all " + nodes + " nodes were up",
+        () -> {
+          Optional<ClusterReply> first = Optional.empty();
+          for (int node = 1; node <= nodes; node++) {
+            Optional<ClusterReply> reply = ask(node);
+            if (reply.isEmpty()) {
+              return Optional.empty();
+            }
+            first = first.isPresent() ? first : reply;
+          }
+          return first.filter(this::allUp);
+        });
   }
 
   private boolean allUp(ClusterReply reply) {
@@ -208,8 +235,9 @@ final class UpCommand implements Runnable {
       String address = ClusterDirectory.address(node);
       boolean up = false;
       for (NodeStatus status : reply.getNodesList()) {
-        up |= status.getRecord().getAddress().getHost().equals(address)
-            && status.getRecord().getState() == NodeState.NODE_UP;
+        up |=
+            status.getRecord().getAddress().getHost().equals(address)
+                && status.getRecord().getState() == NodeState.NODE_UP;
       }
       if (!up) {
         return false;
@@ -239,8 +267,11 @@ final class UpCommand implements Runnable {
     while (true) {
       for (var entry : started.entrySet()) {
         if (!entry.getValue().isAlive()) {
-          throw new Failure("node " + entry.getKey() + " failed to start: "
-              + cluster.lastOutputLine(entry.getKey()));
+          throw new Failure(
+              "node "
+                  + entry.getKey()
+                  + " failed to start: "
+                  + cluster.lastOutputLine(entry.getKey()));
         }
       }
       Optional<T> result = attempt.result();
@@ -248,8 +279,13 @@ final class UpCommand implements Runnable {
         return result.get();
       }
       if (System.nanoTime() - deadline > 0) {
-        throw new Failure("gave up after " + START_LIMIT.toSeconds() + " s before " + goal
-            + "; see the ssid.out and ssid.log files under " + cluster.root());
+        throw new Failure(
+            "gave up after "
+                + START_LIMIT.toSeconds()
+                + " s before "
+                + goal
+                + "; see the ssid.out and ssid.log files under "
+                + cluster.root());
       }
       try {
         Thread.sleep(POLL_INTERVAL);

@@ -7,9 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * How a registry value is shown in a listing: as text when it is valid UTF-8
- * without control characters (so that one entry stays on one line and cannot steer
- * the terminal), else as its size, {@code <N bytes>}.
+ * How a registry value is shown in a listing: as text when it is valid UTF-8 without control
+ * characters (so that one entry stays on one line and cannot steer the terminal), else as its size,
+ * {@code <N bytes>}.
  */
 final class ValueFormat {
   private ValueFormat() {}
@@ -37,11 +37,13 @@ final class ValueFormat {
   /** The value decoded as UTF-8, if it is valid UTF-8. */
   static Optional<String> utf8(byte[] value) {
     try {
-      return Optional.of(StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(value))
-          .toString());
+      return Optional.of(
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(value))
+              .toString());
     } catch (CharacterCodingException e) {
       return Optional.empty();
     }

@@ -11,8 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** ssi down on directories with no daemons running: the refusal rule and the clean-up. */
 class DownCommandTest {
-  @TempDir
-  Path temporary;
+  @TempDir Path temporary;
 
   private Invocation down(Path directory, String... more) {
     String[] arguments = new String[2 + more.length + 1];
@@ -32,7 +31,9 @@ class DownCommandTest {
     Invocation run = down(precious, "--purge");
 
     assertThat(run.status()).isEqualTo(1);
-    assertThat(run.err()).startsWith("ssi: refusing to delete " + precious).contains("does not look like a cluster");
+    assertThat(run.err())
+        .startsWith("ssi: refusing to delete " + precious)
+        .contains("does not look like a cluster");
     assertThat(run.err().strip()).doesNotContain("\n");
     assertThat(precious.resolve("chapter1.tex")).exists();
   }

@@ -16,11 +16,10 @@ import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 
 /**
- * A stand-in for ssid's local API in tests: a Unix socket that answers each
- * length-delimited Request with answer(request), and records what it was asked. A
- * watch or events request is answered with the responses of streams(request), after
- * which the connection closes, as when a daemon stops. One virtual thread accepts;
- * one serves each connection.
+ * A stand-in for ssid's local API in tests: a Unix socket that answers each length-delimited
+ * Request with answer(request), and records what it was asked. A watch or events request is
+ * answered with the responses of streams(request), after which the connection closes, as when a
+ * daemon stops. One virtual thread accepts; one serves each connection.
  */
 final class FakeDaemon implements AutoCloseable {
   private final ServerSocketChannel server;
@@ -32,7 +31,8 @@ final class FakeDaemon implements AutoCloseable {
     this(socket, answer, request -> List.of());
   }
 
-  FakeDaemon(Path socket, Function<Request, Response> answer, Function<Request, List<Response>> streams)
+  FakeDaemon(
+      Path socket, Function<Request, Response> answer, Function<Request, List<Response>> streams)
       throws IOException {
     this.answer = answer;
     this.streams = streams;

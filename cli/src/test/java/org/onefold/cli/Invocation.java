@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-/** One in-process run of the ssi command with its own streams and environment: what it printed and returned. */
+/**
+ * One in-process run of the ssi command with its own streams and environment: what it printed and
+ * returned.
+ */
 record Invocation(int status, String out, byte[] outBytes, String err) {
 
   static Invocation run(Map<String, String> environment, String... arguments) {
@@ -20,12 +23,20 @@ record Invocation(int status, String out, byte[] outBytes, String err) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-    Console console = new Console(new ByteArrayInputStream(stdin), outStream, errStream, environment,
-        Optional.ofNullable(System.getProperty("onefold.home")).map(Path::of));
+    Console console =
+        new Console(
+            new ByteArrayInputStream(stdin),
+            outStream,
+            errStream,
+            environment,
+            Optional.ofNullable(System.getProperty("onefold.home")).map(Path::of));
     int status = Ssi.run(console, arguments);
     outStream.flush();
     errStream.flush();
-    return new Invocation(status, out.toString(StandardCharsets.UTF_8), out.toByteArray(),
+    return new Invocation(
+        status,
+        out.toString(StandardCharsets.UTF_8),
+        out.toByteArray(),
         err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -14,13 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ssi up, cluster and down with real daemons (bin/ssid) on 127.0.1.x. Skipped until
- * the node module builds a daemon: it needs node/target/onefold-node-*.jar holding
- * org.onefold.node.Ssid.
+ * ssi up, cluster and down with real daemons (bin/ssid) on 127.0.1.x. Skipped until the node module
+ * builds a daemon: it needs node/target/onefold-node-*.jar holding org.onefold.node.Ssid.
  */
 class LocalClusterTest {
-  @TempDir
-  Path temporary;
+  @TempDir Path temporary;
   private Path cluster;
   private Map<String, String> environment;
 
@@ -28,8 +26,10 @@ class LocalClusterTest {
   void requireADaemon() throws Exception {
     String home = System.getProperty("onefold.home");
     Assumptions.assumeTrue(home != null, "onefold.home is not set");
-    Path classes = Path.of(home, "node", "target", "classes", "org", "onefold", "node", "Ssid.class");
-    Assumptions.assumeTrue(Files.exists(classes) && Files.isExecutable(Path.of(home, "bin", "ssid")),
+    Path classes =
+        Path.of(home, "node", "target", "classes", "org", "onefold", "node", "Ssid.class");
+    Assumptions.assumeTrue(
+        Files.exists(classes) && Files.isExecutable(Path.of(home, "bin", "ssid")),
         "no daemon built in " + home);
     cluster = temporary.resolve("cluster");
     environment = Map.of("HOME", temporary.toString(), "ONEFOLD_CLUSTER_DIR", cluster.toString());
@@ -49,12 +49,20 @@ class LocalClusterTest {
     assertThat(up.out()).contains("export SSI_SOCKET=" + cluster.resolve("node1/ssid.sock"));
 
     // Without --socket or SSI_SOCKET the command finds the default cluster directory's first node.
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      Invocation status = Invocation.run(environment, "cluster", "--json");
-      assertThat(status.status()).as(status.err()).isZero();
-      assertThat(status.out()).contains("\"address\":\"127.0.1.1:", "\"address\":\"127.0.1.2:",
-          "\"address\":\"127.0.1.3:").doesNotContain("\"state\":\"down\"").contains("\"role\":\"leader\"");
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Invocation status = Invocation.run(environment, "cluster", "--json");
+              assertThat(status.status()).as(status.err()).isZero();
+              assertThat(status.out())
+                  .contains(
+                      "\"address\":\"127.0.1.1:",
+                      "\"address\":\"127.0.1.2:",
+                      "\"address\":\"127.0.1.3:")
+                  .doesNotContain("\"state\":\"down\"")
+                  .contains("\"role\":\"leader\"");
+            });
 
     Invocation down = Invocation.run(environment, "down", "--dir", cluster.toString(), "--purge");
     assertThat(down.status()).as(down.err()).isZero();

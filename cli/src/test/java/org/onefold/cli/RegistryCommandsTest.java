@@ -21,35 +21,71 @@ import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 import org.onefold.proto.local.TokenReply;
 
-/** The registry and token commands against a fake daemon: what is asked, what is printed, how failures end. */
+/**
+ * The registry and token commands against a fake daemon: what is asked, what is printed, how
+ * failures end.
+ */
 class RegistryCommandsTest {
-  @TempDir
-  Path temporary;
+  @TempDir Path temporary;
   private FakeDaemon daemon;
   private Map<String, String> environment;
 
-  private static final KeyValue QUEUED = KeyValue.newBuilder().setKey("jobs/1")
-      .setValue(ByteString.copyFromUtf8("queued")).setCreateRevision(4).setModRevision(9).setVersion(2).build();
-  private static final KeyValue BINARY = KeyValue.newBuilder().setKey("jobs/2")
-      .setValue(ByteString.copyFrom(new byte[] {(byte) 0xff, 0})).setCreateRevision(5).setModRevision(5)
-      .setVersion(1).setBoundNode(3).build();
+  private static final KeyValue QUEUED =
+      KeyValue.newBuilder()
+          .setKey("jobs/1")
+          .setValue(ByteString.copyFromUtf8("queued"))
+          .setCreateRevision(4)
+          .setModRevision(9)
+          .setVersion(2)
+          .build();
+  private static final KeyValue BINARY =
+      KeyValue.newBuilder()
+          .setKey("jobs/2")
+          .setValue(ByteString.copyFrom(new byte[] {(byte) 0xff, 0}))
+          .setCreateRevision(5)
+          .setModRevision(5)
+          .setVersion(1)
+          .setBoundNode(3)
+          .build();
 
   private static Response answer(Request request) {
     return switch (request.getCallCase()) {
-      case GET -> request.getGet().getKey().equals("jobs/1")
-          ? Response.newBuilder().setGet(GetReply.newBuilder().setFound(true).setEntry(QUEUED)).build()
-          : Response.newBuilder().setGet(GetReply.newBuilder().setFound(false)).build();
-      case PUT -> request.getPut().hasExpectedModRevision() && request.getPut().getExpectedModRevision() != 9
-          ? Response.newBuilder().setError(Error.newBuilder().setCode(Error.Code.CONFLICT)
-              .setMessage("jobs/1 was modified at revision 9, not " + request.getPut().getExpectedModRevision())).build()
-          : Response.newBuilder().setPut(PutReply.newBuilder().setRevision(10)).build();
-      case DELETE -> Response.newBuilder().setDelete(DeleteReply.newBuilder().setRevision(11)
-          .setDeleted(request.getDelete().getPrefix() ? 2 : 1)).build();
-      case LIST -> Response.newBuilder().setList(ListReply.newBuilder().addEntries(QUEUED).addEntries(BINARY)
-          .setRevision(11)).build();
-      case TOKEN -> Response.newBuilder().setToken(TokenReply.newBuilder().setToken("ofj1.secret")).build();
-      default -> Response.newBuilder().setError(Error.newBuilder().setCode(Error.Code.INVALID)
-          .setMessage("not in this fake")).build();
+      case GET ->
+          request.getGet().getKey().equals("jobs/1")
+              ? Response.newBuilder()
+                  .setGet(GetReply.newBuilder().setFound(true).setEntry(QUEUED))
+                  .build()
+              : Response.newBuilder().setGet(GetReply.newBuilder().setFound(false)).build();
+      case PUT ->
+          request.getPut().hasExpectedModRevision()
+                  && request.getPut().getExpectedModRevision() != 9
+              ? Response.newBuilder()
+                  .setError(
+                      Error.newBuilder()
+                          .setCode(Error.Code.CONFLICT)
+                          .setMessage(
+                              "jobs/1 was modified at revision 9, not "
+                                  + request.getPut().getExpectedModRevision()))
+                  .build()
+              : Response.newBuilder().setPut(PutReply.newBuilder().setRevision(10)).build();
+      case DELETE ->
+          Response.newBuilder()
+              .setDelete(
+                  DeleteReply.newBuilder()
+                      .setRevision(11)
+                      .setDeleted(request.getDelete().getPrefix() ? 2 : 1))
+              .build();
+      case LIST ->
+          Response.newBuilder()
+              .setList(ListReply.newBuilder().addEntries(QUEUED).addEntries(BINARY).setRevision(11))
+              .build();
+      case TOKEN ->
+          Response.newBuilder().setToken(TokenReply.newBuilder().setToken("ofj1.secret")).build();
+      default ->
+          Response.newBuilder()
+              .setError(
+                  Error.newBuilder().setCode(Error.Code.INVALID).setMessage("not in this fake"))
+              .build();
     };
   }
 
@@ -83,13 +119,17 @@ class RegistryCommandsTest {
   @Test
   void getAsJsonShowsTheEntrysFields() {
     Invocation run = Invocation.run(environment, "reg", "get", "jobs/1", "--json");
-    assertThat(run.out()).isEqualTo("{\"key\":\"jobs/1\",\"value\":\"queued\",\"create_revision\":4,"
-        + "\"mod_revision\":9,\"version\":2,\"bound_node\":0}\n");
+    assertThat(run.out())
+        .isEqualTo(
+            "{\"key\":\"jobs/1\",\"value\":\"queued\",\"create_revision\":4,"
+                + "\"mod_revision\":9,\"version\":2,\"bound_node\":0}\n");
   }
 
   @Test
   void putSendsTheOptionsAndPrintsTheRevision() {
-    Invocation run = Invocation.run(environment, "reg", "put", "jobs/1", "running", "--if-revision", "9", "--bind");
+    Invocation run =
+        Invocation.run(
+            environment, "reg", "put", "jobs/1", "running", "--if-revision", "9", "--bind");
     assertThat(run.status()).isZero();
     assertThat(run.out()).isEqualTo("10\n");
     Request request = daemon.requests.getLast();

@@ -22,15 +22,13 @@ import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 
 /**
- * ssi reg watch and ssi events against a fake daemon that sends a few events and
- * then closes the stream: the lines come out in order, and the lost connection ends
- * the command with status 1.
+ * ssi reg watch and ssi events against a fake daemon that sends a few events and then closes the
+ * stream: the lines come out in order, and the lost connection ends the command with status 1.
  */
 class StreamCommandsTest {
   private static final long TIME = Instant.parse("2025-03-01T10:00:00Z").toEpochMilli();
 
-  @TempDir
-  Path temporary;
+  @TempDir Path temporary;
   private FakeDaemon daemon;
   private Map<String, String> environment;
 
@@ -41,21 +39,41 @@ class StreamCommandsTest {
   private static List<Response> stream(Request request) {
     if (request.hasWatch()) {
       return List.of(
-          event(Event.newBuilder().setRevision(12).setPut(KeyPut.newBuilder().setEntry(KeyValue.newBuilder()
-              .setKey("jobs/1").setValue(ByteString.copyFromUtf8("done"))))),
-          event(Event.newBuilder().setRevision(13).setDeleted(KeyDeleted.newBuilder().setKey("jobs/1")
-              .setCause("delete"))));
+          event(
+              Event.newBuilder()
+                  .setRevision(12)
+                  .setPut(
+                      KeyPut.newBuilder()
+                          .setEntry(
+                              KeyValue.newBuilder()
+                                  .setKey("jobs/1")
+                                  .setValue(ByteString.copyFromUtf8("done"))))),
+          event(
+              Event.newBuilder()
+                  .setRevision(13)
+                  .setDeleted(KeyDeleted.newBuilder().setKey("jobs/1").setCause("delete"))));
     }
     return List.of(
-        event(Event.newBuilder().setRevision(20).setNodeUp(NodeUp.newBuilder().setNode(3).setIncarnation(2))),
-        event(Event.newBuilder().setRevision(21).setNodeDown(NodeDown.newBuilder().setNode(3).setIncarnation(2)
-            .setReason("no heartbeat for 500 ms"))));
+        event(
+            Event.newBuilder()
+                .setRevision(20)
+                .setNodeUp(NodeUp.newBuilder().setNode(3).setIncarnation(2))),
+        event(
+            Event.newBuilder()
+                .setRevision(21)
+                .setNodeDown(
+                    NodeDown.newBuilder()
+                        .setNode(3)
+                        .setIncarnation(2)
+                        .setReason("no heartbeat for 500 ms"))));
   }
 
   @BeforeEach
   void start() throws IOException {
     Path socket = temporary.resolve("ssid.sock");
-    daemon = new FakeDaemon(socket, request -> Response.getDefaultInstance(), StreamCommandsTest::stream);
+    daemon =
+        new FakeDaemon(
+            socket, request -> Response.getDefaultInstance(), StreamCommandsTest::stream);
     environment = Map.of("SSI_SOCKET", socket.toString(), "HOME", temporary.toString());
   }
 
@@ -77,10 +95,11 @@ class StreamCommandsTest {
   @Test
   void eventsPrintsMembershipChanges() {
     Invocation run = Invocation.run(environment, "events", "--json");
-    assertThat(run.out()).isEqualTo(
-        "{\"revision\":20,\"time\":\"2025-03-01T10:00:00Z\",\"event\":\"up\",\"node\":3,\"incarnation\":2}\n"
-            + "{\"revision\":21,\"time\":\"2025-03-01T10:00:00Z\",\"event\":\"down\",\"node\":3,\"incarnation\":2,"
-            + "\"reason\":\"no heartbeat for 500 ms\"}\n");
+    assertThat(run.out())
+        .isEqualTo(
+            "{\"revision\":20,\"time\":\"2025-03-01T10:00:00Z\",\"event\":\"up\",\"node\":3,\"incarnation\":2}\n"
+                + "{\"revision\":21,\"time\":\"2025-03-01T10:00:00Z\",\"event\":\"down\",\"node\":3,\"incarnation\":2,\"reason\":\"no"
+                + " heartbeat for 500 ms\"}\n");
     assertThat(daemon.requests.getLast().getEvents().getFromRevision()).isZero();
   }
 }

@@ -26,13 +26,15 @@ class ValueFormatTest {
 
   @Test
   void invalidUtf8ShowsTheSize() {
-    assertThat(ValueFormat.display(new byte[] {(byte) 0xff, (byte) 0xfe, 0x00})).isEqualTo("<3 bytes>");
+    assertThat(ValueFormat.display(new byte[] {(byte) 0xff, (byte) 0xfe, 0x00}))
+        .isEqualTo("<3 bytes>");
     assertThat(ValueFormat.display(new byte[] {(byte) 0xc3})).isEqualTo("<1 bytes>");
   }
 
   @Test
   void rawIsTheBytesThenANewline() {
-    assertThat(ValueFormat.raw(new byte[] {(byte) 0xff, 'a'})).containsExactly((byte) 0xff, 'a', '\n');
+    assertThat(ValueFormat.raw(new byte[] {(byte) 0xff, 'a'}))
+        .containsExactly((byte) 0xff, 'a', '\n');
     assertThat(ValueFormat.raw(utf8("ends\n"))).containsExactly(utf8("ends\n\n"));
   }
 }

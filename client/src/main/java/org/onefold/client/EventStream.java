@@ -5,8 +5,8 @@ import java.util.NoSuchElementException;
 import org.onefold.proto.Event;
 
 /**
- * A watch: the daemon's events, in revision order, as they are applied on its node.
- * {@link #next()} blocks until the next event. Close it to stop.
+ * A watch: the daemon's events, in revision order, as they are applied on its node. {@link #next()}
+ * blocks until the next event. Close it to stop.
  */
 public final class EventStream implements Iterator<Event>, AutoCloseable {
   private final LocalConnection connection;

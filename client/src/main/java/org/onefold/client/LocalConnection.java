@@ -29,8 +29,11 @@ final class LocalConnection implements AutoCloseable {
 
   static LocalConnection open(Path socket) {
     if (!Files.exists(socket)) {
-      throw new OnefoldException(Error.Code.UNAVAILABLE,
-          "no ssid socket at " + socket + "; is the node's daemon running? (set --socket or SSI_SOCKET)");
+      throw new OnefoldException(
+          Error.Code.UNAVAILABLE,
+          "no ssid socket at "
+              + socket
+              + "; is the node's daemon running? (set --socket or SSI_SOCKET)");
     }
     try {
       SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -42,8 +45,14 @@ final class LocalConnection implements AutoCloseable {
       }
       return new LocalConnection(socket, channel);
     } catch (IOException e) {
-      throw new OnefoldException(Error.Code.UNAVAILABLE,
-          "cannot connect to ssid at " + socket + ": " + e.getMessage() + "; is the node's daemon running?", e);
+      throw new OnefoldException(
+          Error.Code.UNAVAILABLE,
+          "cannot connect to ssid at "
+              + socket
+              + ": "
+              + e.getMessage()
+              + "; is the node's daemon running?",
+          e);
     }
   }
 
@@ -65,7 +74,8 @@ final class LocalConnection implements AutoCloseable {
       throw lost(e);
     }
     if (response == null) {
-      throw new OnefoldException(Error.Code.UNAVAILABLE, "ssid at " + socket + " closed the connection");
+      throw new OnefoldException(
+          Error.Code.UNAVAILABLE, "ssid at " + socket + " closed the connection");
     }
     if (response.hasError()) {
       throw new OnefoldException(response.getError().getCode(), response.getError().getMessage());
@@ -74,7 +84,10 @@ final class LocalConnection implements AutoCloseable {
   }
 
   private OnefoldException lost(IOException e) {
-    return new OnefoldException(Error.Code.UNAVAILABLE, "lost the connection to ssid at " + socket + ": " + e.getMessage(), e);
+    return new OnefoldException(
+        Error.Code.UNAVAILABLE,
+        "lost the connection to ssid at " + socket + ": " + e.getMessage(),
+        e);
   }
 
   @Override

@@ -14,8 +14,8 @@ import org.onefold.proto.local.TokenReply;
 import org.onefold.proto.local.TokenRequest;
 
 /**
- * A connection to this node's daemon. Calls on one client take turns on one
- * connection; watches and event streams get connections of their own.
+ * A connection to this node's daemon. Calls on one client take turns on one connection; watches and
+ * event streams get connections of their own.
  *
  * <pre>{@code
  * try (OnefoldClient client = OnefoldClient.connect(OnefoldClient.socketFrom(null, System.getenv()))) {
@@ -26,13 +26,16 @@ import org.onefold.proto.local.TokenRequest;
 public final class OnefoldClient implements AutoCloseable {
   /** Where a node's daemon listens when nothing else is said. */
   public static final Path DEFAULT_SOCKET = Path.of("/run/onefold/ssid.sock");
+
   /** The environment variable that names the socket. */
   public static final String SOCKET_VARIABLE = "SSI_SOCKET";
 
   private final Path socket;
   private final Object turn = new Object();
+
   /** Guarded by turn; opened on first use and again after a failure. */
   private LocalConnection connection;
+
   private final Registry registry = new Registry(this);
 
   private OnefoldClient(Path socket) {
@@ -66,15 +69,22 @@ public final class OnefoldClient implements AutoCloseable {
 
   /** The node table with roles, as the answering node has applied it. */
   public ClusterReply cluster() {
-    return call(Request.newBuilder().setCluster(ClusterRequest.getDefaultInstance()).build()).getCluster();
+    return call(Request.newBuilder().setCluster(ClusterRequest.getDefaultInstance()).build())
+        .getCluster();
   }
 
   /** Membership events from fromRevision on (0: only new ones). */
   public EventStream events(long fromRevision) {
-    return stream(Request.newBuilder().setEvents(EventsRequest.newBuilder().setFromRevision(fromRevision)).build());
+    return stream(
+        Request.newBuilder()
+            .setEvents(EventsRequest.newBuilder().setFromRevision(fromRevision))
+            .build());
   }
 
-  /** A new join token; ttl zero or absent for the daemon's default. Only the daemon's owner and root may. */
+  /**
+   * A new join token; ttl zero or absent for the daemon's default. Only the daemon's owner and root
+   * may.
+   */
   public TokenReply createToken(Optional<Duration> ttl) {
     TokenRequest.Builder request = TokenRequest.newBuilder();
     ttl.ifPresent(duration -> request.setTtlSeconds(duration.toSeconds()));

@@ -16,9 +16,8 @@ import org.onefold.proto.local.Request;
 import org.onefold.proto.local.WatchRequest;
 
 /**
- * The cluster registry: a replicated, ordered key-value store. Every write gets the
- * next revision; reads are linearizable; a watch sees every change once, in order.
- * Values are at most 1 MiB.
+ * The cluster registry: a replicated, ordered key-value store. Every write gets the next revision;
+ * reads are linearizable; a watch sees every change once, in order. Values are at most 1 MiB.
  */
 public final class Registry {
   private final OnefoldClient client;
@@ -45,7 +44,10 @@ public final class Registry {
   }
 
   public Optional<KeyValue> get(String key) {
-    GetReply reply = client.call(Request.newBuilder().setGet(GetRequest.newBuilder().setKey(key)).build()).getGet();
+    GetReply reply =
+        client
+            .call(Request.newBuilder().setGet(GetRequest.newBuilder().setKey(key)).build())
+            .getGet();
     return reply.getFound() ? Optional.of(reply.getEntry()) : Optional.empty();
   }
 
@@ -54,35 +56,58 @@ public final class Registry {
   }
 
   public PutReply put(String key, byte[] value, PutOptions options) {
-    PutRequest.Builder put = PutRequest.newBuilder()
-        .setKey(key).setValue(ByteString.copyFrom(value)).setBindToNode(options.bindToNode());
+    PutRequest.Builder put =
+        PutRequest.newBuilder()
+            .setKey(key)
+            .setValue(ByteString.copyFrom(value))
+            .setBindToNode(options.bindToNode());
     options.expectedModRevision().ifPresent(put::setExpectedModRevision);
     return client.call(Request.newBuilder().setPut(put).build()).getPut();
   }
 
   public DeleteReply delete(String key) {
-    return client.call(Request.newBuilder().setDelete(DeleteRequest.newBuilder().setKey(key)).build()).getDelete();
+    return client
+        .call(Request.newBuilder().setDelete(DeleteRequest.newBuilder().setKey(key)).build())
+        .getDelete();
   }
 
   public DeleteReply deleteIfModRevision(String key, long expectedModRevision) {
-    return client.call(Request.newBuilder().setDelete(DeleteRequest.newBuilder()
-        .setKey(key).setExpectedModRevision(expectedModRevision)).build()).getDelete();
+    return client
+        .call(
+            Request.newBuilder()
+                .setDelete(
+                    DeleteRequest.newBuilder()
+                        .setKey(key)
+                        .setExpectedModRevision(expectedModRevision))
+                .build())
+        .getDelete();
   }
 
   public DeleteReply deletePrefix(String prefix) {
-    return client.call(Request.newBuilder().setDelete(DeleteRequest.newBuilder()
-        .setKey(prefix).setPrefix(true)).build()).getDelete();
+    return client
+        .call(
+            Request.newBuilder()
+                .setDelete(DeleteRequest.newBuilder().setKey(prefix).setPrefix(true))
+                .build())
+        .getDelete();
   }
 
   /** Keys under prefix in key order; limit 0 for the daemon's cap. */
   public List<KeyValue> list(String prefix, int limit) {
-    return client.call(Request.newBuilder().setList(ListRequest.newBuilder()
-        .setPrefix(prefix).setLimit(limit)).build()).getList().getEntriesList();
+    return client
+        .call(
+            Request.newBuilder()
+                .setList(ListRequest.newBuilder().setPrefix(prefix).setLimit(limit))
+                .build())
+        .getList()
+        .getEntriesList();
   }
 
   /** Changes of keys under prefix from fromRevision on (0: only new ones). */
   public EventStream watch(String prefix, long fromRevision) {
-    return client.stream(Request.newBuilder().setWatch(WatchRequest.newBuilder()
-        .setPrefix(prefix).setFromRevision(fromRevision)).build());
+    return client.stream(
+        Request.newBuilder()
+            .setWatch(WatchRequest.newBuilder().setPrefix(prefix).setFromRevision(fromRevision))
+            .build());
   }
 }

@@ -7,38 +7,43 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The node table as {@code ssi cluster --json} prints it, parsed:
- * {@code {"cluster": ID, "leader": N, "nodes": [{"node", "address", "state", "incarnation",
- * "role", "since", "joined"}]}}.
+ * The node table as {@code ssi cluster --json} prints it, parsed: {@code {"cluster": ID, "leader":
+ * N, "nodes": [{"node", "address", "state", "incarnation", "role", "since", "joined"}]}}.
  */
 record ClusterView(String cluster, int leader, List<Member> nodes) {
-    record Member(int node, String address, String state, long incarnation, String role) {
-        boolean up() {
-            return state.equals("up");
-        }
+  record Member(int node, String address, String state, long incarnation, String role) {
+    boolean up() {
+      return state.equals("up");
     }
+  }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-    static ClusterView parse(String json) {
-        try {
-            JsonNode root = JSON.readTree(json);
-            List<Member> members = new ArrayList<>();
-            for (JsonNode node : root.get("nodes")) {
-                members.add(new Member(node.get("node").asInt(), node.get("address").asText(),
-                        node.get("state").asText(), node.get("incarnation").asLong(), node.get("role").asText()));
-            }
-            return new ClusterView(root.get("cluster").asText(), root.get("leader").asInt(), List.copyOf(members));
-        } catch (Exception e) {
-            throw new IllegalArgumentException("not the JSON of ssi cluster --json: " + json, e);
-        }
+  static ClusterView parse(String json) {
+    try {
+      JsonNode root = JSON.readTree(json);
+      List<Member> members = new ArrayList<>();
+      for (JsonNode node : root.get("nodes")) {
+        members.add(
+            new Member(
+                node.get("node").asInt(),
+                node.get("address").asText(),
+                node.get("state").asText(),
+                node.get("incarnation").asLong(),
+                node.get("role").asText()));
+      }
+      return new ClusterView(
+          root.get("cluster").asText(), root.get("leader").asInt(), List.copyOf(members));
+    } catch (Exception e) {
+      throw new IllegalArgumentException("not the JSON of ssi cluster --json: " + json, e);
     }
+  }
 
-    Optional<Member> member(int node) {
-        return nodes.stream().filter(member -> member.node() == node).findFirst();
-    }
+  Optional<Member> member(int node) {
+    return nodes.stream().filter(member -> member.node() == node).findFirst();
+  }
 
-    boolean allUp(int count) {
-        return nodes.size() == count && nodes.stream().allMatch(Member::up);
-    }
+  boolean allUp(int count) {
+    return nodes.size() == count && nodes.stream().allMatch(Member::up);
+  }
 }

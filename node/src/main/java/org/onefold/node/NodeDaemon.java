@@ -25,7 +25,6 @@ import org.onefold.node.membership.NodeRpcService;
 import org.onefold.node.membership.VoterPlan;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.transport.NodeCertificateInterceptor;
-import org.onefold.node.transport.NodeIdentity;
 import org.onefold.node.transport.TlsContexts;
 import org.onefold.node.transport.UnixSocketServer;
 import org.onefold.proto.NodeAddress;
@@ -39,11 +38,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running ssid: the wiring of a node. {@link #start} takes the state directory,
- * sets the node up if it is new ({@link NodeSetup}: bootstrap or join), starts its
- * meta group member, announces a new incarnation, and opens its two doors: the node
- * RPC port (mutual TLS, for other nodes) and the local API socket (for programs on
- * this machine). {@link #close} undoes it in reverse order.
+ * One running ssid: the wiring of a node. {@link #start} takes the state directory, sets the node
+ * up if it is new ({@link NodeSetup}: bootstrap or join), starts its meta group member, announces a
+ * new incarnation, and opens its two doors: the node RPC port (mutual TLS, for other nodes) and the
+ * local API socket (for programs on this machine). {@link #close} undoes it in reverse order.
  */
 public final class NodeDaemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeDaemon.class);
@@ -55,11 +53,17 @@ public final class NodeDaemon implements AutoCloseable {
   private final int node;
   private final MetaGroup meta;
   private final AtomicLong incarnation;
+
   /** What close() must stop, newest first. */
   private final Deque<AutoCloseable> started;
 
-  private NodeDaemon(NodeSettings settings, StateDirectory directory, int node, MetaGroup meta, AtomicLong incarnation,
-                     Deque<AutoCloseable> started) {
+  private NodeDaemon(
+      NodeSettings settings,
+      StateDirectory directory,
+      int node,
+      MetaGroup meta,
+      AtomicLong incarnation,
+      Deque<AutoCloseable> started) {
     this.settings = settings;
     this.directory = directory;
     this.node = node;
@@ -87,36 +91,66 @@ public final class NodeDaemon implements AutoCloseable {
       checkPortsFree(settings);
       directory.writePid(ProcessHandle.current().pid());
       SecureRandom random = new SecureRandom();
-      NodeAddress address = NodeAddress.newBuilder()
-          .setHost(settings.address()).setRpcPort(settings.rpcPort()).setRaftPort(settings.raftPort()).build();
+      NodeAddress address =
+          NodeAddress.newBuilder()
+              .setHost(settings.address())
+              .setRpcPort(settings.rpcPort())
+              .setRaftPort(settings.raftPort())
+              .build();
       NodeSetup.Prepared prepared = NodeSetup.prepare(settings, directory, address, clock, random);
       MetaGroup meta = prepared.meta();
       started.push(meta);
       int node = prepared.identity().node();
-      AtomicLong incarnation = new AtomicLong(announce(meta, node, address, clock, prepared.incarnation()));
-      log.info("node {} of cluster {} is up with incarnation {}", node, prepared.clusterId(), incarnation.get());
+      AtomicLong incarnation =
+          new AtomicLong(announce(meta, node, address, clock, prepared.incarnation()));
+      log.info(
+          "node {} of cluster {} is up with incarnation {}",
+          node,
+          prepared.clusterId(),
+          incarnation.get());
 
       TlsContexts tls = TlsContexts.of(prepared.identity());
-      MembershipService membership = new MembershipService(node, meta, clock,
-          detectorSettings(settings),
-          new VoterPlan(settings.votersMax(), settings.replaceVoterAfter().toMillis()));
+      MembershipService membership =
+          new MembershipService(
+              node,
+              meta,
+              clock,
+              detectorSettings(settings),
+              new VoterPlan(settings.votersMax(), settings.replaceVoterAfter().toMillis()));
       started.push(membership);
       membership.start();
-      Server rpc = startRpc(settings, tls, new NodeRpcService(new JoinService(meta, clock, random), membership, meta));
+      Server rpc =
+          startRpc(
+              settings,
+              tls,
+              new NodeRpcService(new JoinService(meta, clock, random), membership, meta));
       started.push(() -> rpc.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
 
       NodeDaemon daemon = new NodeDaemon(settings, directory, node, meta, incarnation, started);
-      Optional<NodeAddress> joinedThrough = prepared.joining()
-          ? Optional.of(NodeSetup.joinAddress(settings.join().orElseThrow())) : Optional.empty();
-      HeartbeatSender heartbeats = new HeartbeatSender(node, meta, tls.client(), settings.heartbeatInterval(),
-          incarnation::get, joinedThrough, fenced -> daemon.startNewIncarnation(fenced, clock));
+      Optional<NodeAddress> joinedThrough =
+          prepared.joining()
+              ? Optional.of(NodeSetup.joinAddress(settings.join().orElseThrow()))
+              : Optional.empty();
+      HeartbeatSender heartbeats =
+          new HeartbeatSender(
+              node,
+              meta,
+              tls.client(),
+              settings.heartbeatInterval(),
+              incarnation::get,
+              joinedThrough,
+              fenced -> daemon.startNewIncarnation(fenced, clock));
       started.push(heartbeats);
       heartbeats.start();
       if (prepared.joining()) {
         finishJoin(prepared, directory);
       }
-      UnixSocketServer local = UnixSocketServer.start(settings.socket(), LOCAL_CONNECTIONS_MAX,
-          new LocalApi(node, incarnation::get, meta, clock, random, ownUid(), settings.tokenTtl()));
+      UnixSocketServer local =
+          UnixSocketServer.start(
+              settings.socket(),
+              LOCAL_CONNECTIONS_MAX,
+              new LocalApi(
+                  node, incarnation::get, meta, clock, random, ownUid(), settings.tokenTtl()));
       started.push(local);
       return daemon;
     } catch (StartException e) {
@@ -141,11 +175,10 @@ public final class NodeDaemon implements AutoCloseable {
   }
 
   /**
-   * The failure detector's limits from the node's settings. The previous leader's
-   * grace is two heartbeat intervals: a live leader that stepped down learns the new
-   * leader from Raft at once and beats it within one interval, while a dead one has
-   * been silent for an election already, so a dead leader is shown down about 200 ms
-   * after its successor takes office.
+   * The failure detector's limits from the node's settings. The previous leader's grace is two
+   * heartbeat intervals: a live leader that stepped down learns the new leader from Raft at once
+   * and beats it within one interval, while a dead one has been silent for an election already, so
+   * a dead leader is shown down about 200 ms after its successor takes office.
    */
   private static DetectorSettings detectorSettings(NodeSettings settings) {
     long downAfter = settings.downAfter().toMillis();
@@ -154,8 +187,8 @@ public final class NodeDaemon implements AutoCloseable {
   }
 
   /**
-   * Fails with a clear line if a port is taken. Ratis ends the process when it cannot
-   * bind, after set-up has begun; checking first keeps the state directory clean.
+   * Fails with a clear line if a port is taken. Ratis ends the process when it cannot bind, after
+   * set-up has begun; checking first keeps the state directory clean.
    */
   private static void checkPortsFree(NodeSettings settings) throws StartException {
     for (int port : new int[] {settings.rpcPort(), settings.raftPort()}) {
@@ -163,8 +196,14 @@ public final class NodeDaemon implements AutoCloseable {
         probe.setReuseAddress(true);
         probe.bind(new InetSocketAddress(settings.address(), port));
       } catch (IOException e) {
-        throw new StartException("cannot listen on " + settings.address() + ":" + port + ": " + e.getMessage()
-            + " (another daemon there, or the address is not on this machine)");
+        throw new StartException(
+            "cannot listen on "
+                + settings.address()
+                + ":"
+                + port
+                + ": "
+                + e.getMessage()
+                + " (another daemon there, or the address is not on this machine)");
       }
     }
   }
@@ -179,41 +218,52 @@ public final class NodeDaemon implements AutoCloseable {
 
   private static Server startRpc(NodeSettings settings, TlsContexts tls, NodeRpcService service)
       throws StartException, IOException {
-    var interceptor = new NodeCertificateInterceptor(Set.of(NodeRpcGrpc.getJoinMethod().getFullMethodName()));
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.address(), settings.rpcPort()))
-        .sslContext(tls.server())
-        .addService(ServerInterceptors.intercept(service, interceptor))
-        .build();
+    var interceptor =
+        new NodeCertificateInterceptor(Set.of(NodeRpcGrpc.getJoinMethod().getFullMethodName()));
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(settings.address(), settings.rpcPort()))
+            .sslContext(tls.server())
+            .addService(ServerInterceptors.intercept(service, interceptor))
+            .build();
     try {
       return server.start();
     } catch (IOException e) {
       if (e.getCause() instanceof BindException || e instanceof BindException) {
-        throw new StartException("cannot listen on " + settings.address() + ":" + settings.rpcPort()
-            + ": address in use or not on this machine");
+        throw new StartException(
+            "cannot listen on "
+                + settings.address()
+                + ":"
+                + settings.rpcPort()
+                + ": address in use or not on this machine");
       }
       throw e;
     }
   }
 
   /**
-   * Tells the cluster this node runs with a new incarnation (a restart or a return
-   * after being declared down). A node that just bootstrapped or joined already has
-   * incarnation 1 and announces nothing. Waits for a quorum, within a bound.
+   * Tells the cluster this node runs with a new incarnation (a restart or a return after being
+   * declared down). A node that just bootstrapped or joined already has incarnation 1 and announces
+   * nothing. Waits for a quorum, within a bound.
    */
-  private static long announce(MetaGroup meta, int node, NodeAddress address, InstantSource clock, long known)
+  private static long announce(
+      MetaGroup meta, int node, NodeAddress address, InstantSource clock, long known)
       throws StartException {
     if (known > 0) {
       return known;
     }
     long deadline = System.nanoTime() + ANNOUNCE_TIMEOUT.toNanos();
     while (true) {
-      MetaCommand command = MetaCommand.newBuilder()
-          .setTimeMillis(clock.millis()).setOriginNode(node)
-          .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address)).build();
+      MetaCommand command =
+          MetaCommand.newBuilder()
+              .setTimeMillis(clock.millis())
+              .setOriginNode(node)
+              .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address))
+              .build();
       try {
         MetaReply reply = meta.propose(command).get(10, TimeUnit.SECONDS);
         if (reply.getError() != ErrorCode.OK) {
-          throw new StartException("the cluster refused node " + node + "'s start: " + reply.getMessage());
+          throw new StartException(
+              "the cluster refused node " + node + "'s start: " + reply.getMessage());
         }
         return reply.getIncarnation();
       } catch (InterruptedException e) {
@@ -224,29 +274,46 @@ public final class NodeDaemon implements AutoCloseable {
           throw startException;
         }
         if (System.nanoTime() > deadline) {
-          throw new StartException("no quorum of the meta group answered within " + ANNOUNCE_TIMEOUT.toSeconds()
-              + " s; start more of the cluster's voters", e);
+          throw new StartException(
+              "no quorum of the meta group answered within "
+                  + ANNOUNCE_TIMEOUT.toSeconds()
+                  + " s; start more of the cluster's voters",
+              e);
         }
         log.info("waiting for a quorum of the meta group: {}", e.getMessage());
       }
     }
   }
 
-  /** The leader says this node's incarnation is over: start the next one (once per fenced incarnation). */
+  /**
+   * The leader says this node's incarnation is over: start the next one (once per fenced
+   * incarnation).
+   */
   private void startNewIncarnation(long fencedIncarnation, InstantSource clock) {
     if (incarnation.get() != fencedIncarnation) {
       return;
     }
-    NodeAddress address = NodeAddress.newBuilder()
-        .setHost(settings.address()).setRpcPort(settings.rpcPort()).setRaftPort(settings.raftPort()).build();
-    MetaCommand command = MetaCommand.newBuilder()
-        .setTimeMillis(clock.millis()).setOriginNode(node)
-        .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address)).build();
+    NodeAddress address =
+        NodeAddress.newBuilder()
+            .setHost(settings.address())
+            .setRpcPort(settings.rpcPort())
+            .setRaftPort(settings.raftPort())
+            .build();
+    MetaCommand command =
+        MetaCommand.newBuilder()
+            .setTimeMillis(clock.millis())
+            .setOriginNode(node)
+            .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address))
+            .build();
     try {
       MetaReply reply = meta.propose(command).get(5, TimeUnit.SECONDS);
-      if (reply.getError() == ErrorCode.OK && incarnation.compareAndSet(fencedIncarnation, reply.getIncarnation())) {
-        log.warn("node {} was declared down (incarnation {}); it is back with incarnation {}", node,
-            fencedIncarnation, reply.getIncarnation());
+      if (reply.getError() == ErrorCode.OK
+          && incarnation.compareAndSet(fencedIncarnation, reply.getIncarnation())) {
+        log.warn(
+            "node {} was declared down (incarnation {}); it is back with incarnation {}",
+            node,
+            fencedIncarnation,
+            reply.getIncarnation());
       }
     } catch (Exception e) {
       log.info("could not start a new incarnation yet: {}", e.getMessage());
@@ -270,16 +337,21 @@ public final class NodeDaemon implements AutoCloseable {
   }
 
   /**
-   * Stops the node. A clean stop tells the cluster first, so that the node is shown
-   * down at once instead of after the failure detector's limit.
+   * Stops the node. A clean stop tells the cluster first, so that the node is shown down at once
+   * instead of after the failure detector's limit.
    */
   @Override
   public void close() {
     try {
-      MetaCommand leaving = MetaCommand.newBuilder()
-          .setTimeMillis(System.currentTimeMillis())
-          .setDeclareDown(DeclareDown.newBuilder().setNode(node).setIncarnation(incarnation.get()).setReason("stopped"))
-          .build();
+      MetaCommand leaving =
+          MetaCommand.newBuilder()
+              .setTimeMillis(System.currentTimeMillis())
+              .setDeclareDown(
+                  DeclareDown.newBuilder()
+                      .setNode(node)
+                      .setIncarnation(incarnation.get())
+                      .setReason("stopped"))
+              .build();
       CompletableFuture<MetaReply> proposed = meta.propose(leaving);
       proposed.get(2, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -290,8 +362,8 @@ public final class NodeDaemon implements AutoCloseable {
   }
 
   /**
-   * Stops the node as a crash would look to the others: no word to the cluster, so the
-   * failure detector has to find it silent. For tests of failure handling.
+   * Stops the node as a crash would look to the others: no word to the cluster, so the failure
+   * detector has to find it silent. For tests of failure handling.
    */
   public void closeAbruptly() {
     closeAll(started);

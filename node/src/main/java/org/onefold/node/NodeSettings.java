@@ -14,14 +14,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Everything ssid can be told, with where it came from resolved: defaults, then the
- * config file, then the environment (SSID_ plus the name in capitals, dashes as
- * underscores), then the command line. One name per setting everywhere: the flag
- * {@code --down-after}, the config line {@code down-after = 500ms} and the variable
- * {@code SSID_DOWN_AFTER} are the same setting.
+ * Everything ssid can be told, with where it came from resolved: defaults, then the config file,
+ * then the environment (SSID_ plus the name in capitals, dashes as underscores), then the command
+ * line. One name per setting everywhere: the flag {@code --down-after}, the config line {@code
+ * down-after = 500ms} and the variable {@code SSID_DOWN_AFTER} are the same setting.
  *
- * <p>A bad value is a {@link SettingsException} naming the setting, the value and
- * where it came from.
+ * <p>A bad value is a {@link SettingsException} naming the setting, the value and where it came
+ * from.
  */
 public record NodeSettings(
     Path stateDirectory,
@@ -74,20 +73,23 @@ public record NodeSettings(
   }
 
   /**
-   * Resolves the settings from the command line's values, the environment and the
-   * config file (the one named by the flag {@code config}, else {@code ssid.conf}
-   * in the state directory if it exists).
+   * Resolves the settings from the command line's values, the environment and the config file (the
+   * one named by the flag {@code config}, else {@code ssid.conf} in the state directory if it
+   * exists).
    */
-  public static NodeSettings resolve(Map<String, String> flags, Map<String, String> environment) throws SettingsException {
+  public static NodeSettings resolve(Map<String, String> flags, Map<String, String> environment)
+      throws SettingsException {
     Map<String, String> values = new HashMap<>(DEFAULTS);
     Map<String, String> sources = new HashMap<>();
     DEFAULTS.keySet().forEach(name -> sources.put(name, "default"));
     Map<String, String> fromEnvironment = fromEnvironment(environment);
 
     // The state directory decides where the default config file is, so find it first.
-    String directory = flags.getOrDefault("dir", fromEnvironment.getOrDefault("dir", DEFAULTS.get("dir")));
-    Optional<Path> configFile = Optional.ofNullable(flags.getOrDefault("config", environment.get("SSID_CONFIG")))
-        .map(Path::of);
+    String directory =
+        flags.getOrDefault("dir", fromEnvironment.getOrDefault("dir", DEFAULTS.get("dir")));
+    Optional<Path> configFile =
+        Optional.ofNullable(flags.getOrDefault("config", environment.get("SSID_CONFIG")))
+            .map(Path::of);
     if (configFile.isEmpty() && Files.isRegularFile(Path.of(directory, "ssid.conf"))) {
       configFile = Optional.of(Path.of(directory, "ssid.conf"));
     }
@@ -101,12 +103,21 @@ public record NodeSettings(
     return parse(values, sources);
   }
 
-  private static void layer(Map<String, String> values, Map<String, String> sources, Map<String, String> layer,
-                            String source) throws SettingsException {
+  private static void layer(
+      Map<String, String> values,
+      Map<String, String> sources,
+      Map<String, String> layer,
+      String source)
+      throws SettingsException {
     for (var entry : layer.entrySet()) {
       if (!DEFAULTS.containsKey(entry.getKey())) {
-        throw new SettingsException("unknown setting '" + entry.getKey() + "' in " + source
-            + "; known: " + String.join(", ", DEFAULTS.keySet().stream().sorted().toList()));
+        throw new SettingsException(
+            "unknown setting '"
+                + entry.getKey()
+                + "' in "
+                + source
+                + "; known: "
+                + String.join(", ", DEFAULTS.keySet().stream().sorted().toList()));
       }
       values.put(entry.getKey(), entry.getValue());
       sources.put(entry.getKey(), source);
@@ -141,28 +152,43 @@ public record NodeSettings(
       }
       int equals = line.indexOf('=');
       if (equals <= 0) {
-        throw new SettingsException("malformed config file " + file + " line " + number
-            + ": expected 'name = value', got '" + line + "'");
+        throw new SettingsException(
+            "malformed config file "
+                + file
+                + " line "
+                + number
+                + ": expected 'name = value', got '"
+                + line
+                + "'");
       }
       values.put(line.substring(0, equals).strip(), line.substring(equals + 1).strip());
     }
     return values;
   }
 
-  private static NodeSettings parse(Map<String, String> values, Map<String, String> sources) throws SettingsException {
+  private static NodeSettings parse(Map<String, String> values, Map<String, String> sources)
+      throws SettingsException {
     Parser parser = new Parser(values, sources);
     Path directory = Path.of(parser.text("dir")).toAbsolutePath().normalize();
     Duration electionMin = parser.duration("election-timeout-min");
     Duration electionMax = parser.duration("election-timeout-max");
     if (electionMax.compareTo(electionMin) <= 0) {
-      throw new SettingsException("election-timeout-max " + electionMax.toMillis() + "ms must exceed election-timeout-min "
-          + electionMin.toMillis() + "ms");
+      throw new SettingsException(
+          "election-timeout-max "
+              + electionMax.toMillis()
+              + "ms must exceed election-timeout-min "
+              + electionMin.toMillis()
+              + "ms");
     }
     Duration heartbeat = parser.duration("heartbeat-interval");
     Duration downAfter = parser.duration("down-after");
     if (downAfter.compareTo(heartbeat.multipliedBy(2)) < 0) {
-      throw new SettingsException("down-after " + downAfter.toMillis() + "ms must be at least twice heartbeat-interval ("
-          + heartbeat.toMillis() + "ms), or one lost heartbeat declares a node down");
+      throw new SettingsException(
+          "down-after "
+              + downAfter.toMillis()
+              + "ms must be at least twice heartbeat-interval ("
+              + heartbeat.toMillis()
+              + "ms), or one lost heartbeat declares a node down");
     }
     String socket = parser.text("socket");
     String logFile = parser.text("log-file");
@@ -186,7 +212,8 @@ public record NodeSettings(
 
   private record Parser(Map<String, String> values, Map<String, String> sources) {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
-    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+    private static final Pattern IPV4 =
+        Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
     String text(String name) {
       return values.get(name);
@@ -198,8 +225,15 @@ public record NodeSettings(
     }
 
     SettingsException bad(String name, String expected) {
-      return new SettingsException("bad " + name + " '" + values.get(name) + "' (from " + sources.get(name)
-          + "): expected " + expected);
+      return new SettingsException(
+          "bad "
+              + name
+              + " '"
+              + values.get(name)
+              + "' (from "
+              + sources.get(name)
+              + "): expected "
+              + expected);
     }
 
     int integer(String name, int min, int max) throws SettingsException {
@@ -224,13 +258,14 @@ public record NodeSettings(
         throw bad(name, "a duration such as 250ms, 10s, 5m, 24h or 7d");
       }
       long amount = Long.parseLong(matcher.group(1));
-      Duration duration = switch (matcher.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        case "h" -> Duration.ofHours(amount);
-        default -> Duration.ofDays(amount);
-      };
+      Duration duration =
+          switch (matcher.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+          };
       if (duration.isZero()) {
         throw bad(name, "a duration above zero");
       }

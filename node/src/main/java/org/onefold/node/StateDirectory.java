@@ -20,6 +20,7 @@ import java.util.Properties;
 
 /**
  * A node's state directory. Layout:
+ *
  * <pre>
  *   ssid.lock        held (flock) while a daemon runs on this directory
  *   ssid.pid         the running daemon's pid
@@ -32,8 +33,9 @@ import java.util.Properties;
  *   state/tls/       the node's key and certificates
  *   state/raft/      the meta group's log and snapshots
  * </pre>
- * A {@code state/} without {@code identity} is what an interrupted bootstrap or join
- * left: it is removed and set-up starts again.
+ *
+ * A {@code state/} without {@code identity} is what an interrupted bootstrap or join left: it is
+ * removed and set-up starts again.
  */
 public final class StateDirectory implements AutoCloseable {
   /** The cluster and node this directory belongs to. */
@@ -56,8 +58,9 @@ public final class StateDirectory implements AutoCloseable {
     } catch (AccessDeniedException e) {
       throw new IOException("cannot create state directory " + root + ": permission denied");
     }
-    FileChannel channel = FileChannel.open(root.resolve("ssid.lock"),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel channel =
+        FileChannel.open(
+            root.resolve("ssid.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -116,10 +119,14 @@ public final class StateDirectory implements AutoCloseable {
       if (cluster == null || node == null) {
         throw new NumberFormatException("missing");
       }
-      return Optional.of(new Identity(java.util.UUID.fromString(cluster).toString(), Integer.parseInt(node)));
+      return Optional.of(
+          new Identity(java.util.UUID.fromString(cluster).toString(), Integer.parseInt(node)));
     } catch (IllegalArgumentException e) {
-      throw new IOException("corrupt state file " + file + ": expected cluster-id and node; move the directory aside"
-          + " and join again");
+      throw new IOException(
+          "corrupt state file "
+              + file
+              + ": expected cluster-id and node; move the directory aside"
+              + " and join again");
     }
   }
 
@@ -130,8 +137,13 @@ public final class StateDirectory implements AutoCloseable {
 
   /** Writes the identity atomically: the last step of setting up a node. */
   public void writeIdentity(Identity identity) throws IOException {
-    String text = "# Written by ssid when this node joined its cluster. Do not edit.\n"
-        + "cluster-id=" + identity.clusterId() + "\nnode=" + identity.node() + "\n";
+    String text =
+        "# Written by ssid when this node joined its cluster. Do not edit.\n"
+            + "cluster-id="
+            + identity.clusterId()
+            + "\nnode="
+            + identity.node()
+            + "\n";
     writeAtomically(identityFile(), text.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -156,8 +168,12 @@ public final class StateDirectory implements AutoCloseable {
   public static void writeAtomically(Path path, byte[] bytes) throws IOException {
     Files.createDirectories(path.getParent());
     Path partial = path.resolveSibling(path.getFileName() + ".partial");
-    try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel channel =
+        FileChannel.open(
+            partial,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
       out.write(bytes);
       out.flush();
@@ -170,19 +186,23 @@ public final class StateDirectory implements AutoCloseable {
     if (!Files.exists(top)) {
       return;
     }
-    Files.walkFileTree(top, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        top,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path directory, IOException failure) throws IOException {
-        Files.delete(directory);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path directory, IOException failure)
+              throws IOException {
+            Files.delete(directory);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   /** Releases the lock and removes the pid file. */

@@ -11,15 +11,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NodeSettingsTest {
-  @TempDir
-  Path directory;
+  @TempDir Path directory;
 
   @Test
   void flags_beat_environment_beat_config_file_beat_defaults() throws Exception {
-    Files.writeString(directory.resolve("ssid.conf"), "# comment\ndown-after = 900ms\nvoters-max = 3\naddress=198.18.0.4\n");
-    NodeSettings settings = NodeSettings.resolve(
-        Map.of("dir", directory.toString(), "address", "198.18.0.7"),
-        Map.of("SSID_VOTERS_MAX", "1"));
+    Files.writeString(
+        directory.resolve("ssid.conf"),
+        "# comment\ndown-after = 900ms\nvoters-max = 3\naddress=198.18.0.4\n");
+    NodeSettings settings =
+        NodeSettings.resolve(
+            Map.of("dir", directory.toString(), "address", "198.18.0.7"),
+            Map.of("SSID_VOTERS_MAX", "1"));
     assertThat(settings.address()).isEqualTo("198.18.0.7");
     assertThat(settings.votersMax()).isEqualTo(1);
     assertThat(settings.downAfter()).isEqualTo(Duration.ofMillis(900));
@@ -29,11 +31,22 @@ class NodeSettingsTest {
 
   @Test
   void bad_values_name_the_setting_the_value_and_the_source() {
-    assertThatThrownBy(() -> NodeSettings.resolve(Map.of("dir", directory.toString(), "down-after", "fast"), Map.of()))
-        .hasMessage("bad down-after 'fast' (from command line): expected a duration such as 250ms, 10s, 5m, 24h or 7d");
-    assertThatThrownBy(() -> NodeSettings.resolve(Map.of("dir", directory.toString()), Map.of("SSID_RPC_PORT", "70000")))
+    assertThatThrownBy(
+            () ->
+                NodeSettings.resolve(
+                    Map.of("dir", directory.toString(), "down-after", "fast"), Map.of()))
+        .hasMessage(
+            "bad down-after 'fast' (from command line): expected a duration such as 250ms, 10s, 5m,"
+                + " 24h or 7d");
+    assertThatThrownBy(
+            () ->
+                NodeSettings.resolve(
+                    Map.of("dir", directory.toString()), Map.of("SSID_RPC_PORT", "70000")))
         .hasMessageContaining("bad rpc-port '70000' (from environment)");
-    assertThatThrownBy(() -> NodeSettings.resolve(Map.of("dir", directory.toString(), "address", "0.0.0.0"), Map.of()))
+    assertThatThrownBy(
+            () ->
+                NodeSettings.resolve(
+                    Map.of("dir", directory.toString(), "address", "0.0.0.0"), Map.of()))
         .hasMessageContaining("not 0.0.0.0");
   }
 
@@ -50,8 +63,10 @@ class NodeSettingsTest {
 
   @Test
   void a_detection_limit_below_two_heartbeats_is_refused() {
-    assertThatThrownBy(() -> NodeSettings.resolve(
-        Map.of("dir", directory.toString(), "down-after", "150ms"), Map.of()))
+    assertThatThrownBy(
+            () ->
+                NodeSettings.resolve(
+                    Map.of("dir", directory.toString(), "down-after", "150ms"), Map.of()))
         .hasMessageContaining("at least twice heartbeat-interval");
   }
 }

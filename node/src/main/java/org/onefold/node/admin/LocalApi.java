@@ -28,16 +28,6 @@ import org.onefold.node.transport.JoinToken;
 import org.onefold.node.transport.LocalConnection;
 import org.onefold.node.transport.PeerCredentials;
 import org.onefold.proto.NodeRecord;
-import org.onefold.proto.meta.AddToken;
-import org.onefold.proto.meta.Delete;
-import org.onefold.proto.meta.ErrorCode;
-import org.onefold.proto.meta.Get;
-import org.onefold.proto.meta.MetaCommand;
-import org.onefold.proto.meta.MetaQuery;
-import org.onefold.proto.meta.MetaQueryReply;
-import org.onefold.proto.meta.MetaReply;
-import org.onefold.proto.meta.Put;
-import org.onefold.proto.meta.TokenGrant;
 import org.onefold.proto.local.ClusterReply;
 import org.onefold.proto.local.DeleteReply;
 import org.onefold.proto.local.DeleteRequest;
@@ -50,23 +40,35 @@ import org.onefold.proto.local.PutRequest;
 import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 import org.onefold.proto.local.TokenReply;
+import org.onefold.proto.meta.AddToken;
+import org.onefold.proto.meta.Delete;
+import org.onefold.proto.meta.ErrorCode;
+import org.onefold.proto.meta.Get;
+import org.onefold.proto.meta.MetaCommand;
+import org.onefold.proto.meta.MetaQuery;
+import org.onefold.proto.meta.MetaQueryReply;
+import org.onefold.proto.meta.MetaReply;
+import org.onefold.proto.meta.Put;
+import org.onefold.proto.meta.TokenGrant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The local API: what the ssi command and the client library ask this node over its
- * Unix socket. Mostly argument checking and translation, as the untrusted edge should
- * be: the caller's identity comes from the kernel (the connection's peer credentials),
- * writes go to the meta group stamped with this node's number and incarnation, and
- * reads go through the leader so that they are linearizable.
+ * The local API: what the ssi command and the client library ask this node over its Unix socket.
+ * Mostly argument checking and translation, as the untrusted edge should be: the caller's identity
+ * comes from the kernel (the connection's peer credentials), writes go to the meta group stamped
+ * with this node's number and incarnation, and reads go through the leader so that they are
+ * linearizable.
  *
- * <p>Each connection runs on its own thread (the socket server's); requests on it are
- * answered in order. Watches are handed to {@link Watches}.
+ * <p>Each connection runs on its own thread (the socket server's); requests on it are answered in
+ * order. Watches are handed to {@link Watches}.
  */
 public final class LocalApi implements ConnectionHandler {
   private static final Logger log = LoggerFactory.getLogger(LocalApi.class);
+
   /** A request's encoded size: a 1 MiB value plus key and envelope, with room to spare. */
   static final int REQUEST_BYTES_MAX = 2 << 20;
+
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private final int self;
@@ -78,8 +80,14 @@ public final class LocalApi implements ConnectionHandler {
   private final int ownerUid;
   private final Duration tokenTtl;
 
-  public LocalApi(int self, LongSupplier incarnation, MetaGroup meta, InstantSource clock, SecureRandom random,
-                  int ownerUid, Duration tokenTtl) {
+  public LocalApi(
+      int self,
+      LongSupplier incarnation,
+      MetaGroup meta,
+      InstantSource clock,
+      SecureRandom random,
+      int ownerUid,
+      Duration tokenTtl) {
     this.self = self;
     this.incarnation = incarnation;
     this.meta = meta;
@@ -117,7 +125,8 @@ public final class LocalApi implements ConnectionHandler {
   }
 
   /** The next request, or empty at the end of the stream or after answering an oversized one. */
-  private static Optional<Request> readRequest(InputStream input, OutputStream output) throws IOException {
+  private static Optional<Request> readRequest(InputStream input, OutputStream output)
+      throws IOException {
     int first = input.read();
     if (first == -1) {
       return Optional.empty();
@@ -149,12 +158,16 @@ public final class LocalApi implements ConnectionHandler {
         case CALL_NOT_SET -> error(Error.Code.INVALID, "empty request");
       };
     } catch (TimeoutException e) {
-      return error(Error.Code.UNAVAILABLE, "the meta group did not answer within " + CALL_TIMEOUT.toSeconds()
-          + " s; is a majority of voters up?");
+      return error(
+          Error.Code.UNAVAILABLE,
+          "the meta group did not answer within "
+              + CALL_TIMEOUT.toSeconds()
+              + " s; is a majority of voters up?");
     } catch (ExecutionException | CompletionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       log.debug("call failed", cause);
-      return error(Error.Code.UNAVAILABLE, "the meta group could not answer: " + cause.getMessage());
+      return error(
+          Error.Code.UNAVAILABLE, "the meta group could not answer: " + cause.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return error(Error.Code.UNAVAILABLE, "the node is stopping");
@@ -163,14 +176,23 @@ public final class LocalApi implements ConnectionHandler {
 
   private ClusterReply cluster() {
     int leader = meta.leaderNode();
-    return meta.stateMachine().read(state -> {
-      ClusterReply.Builder reply = ClusterReply.newBuilder()
-          .setClusterId(state.clusterId()).setLeader(leader).setSelf(self).setRevision(state.revision());
-      for (NodeRecord record : state.nodes().all()) {
-        reply.addNodes(NodeStatus.newBuilder().setRecord(record).setRole(roleOf(state, record.getNode(), leader)));
-      }
-      return reply.build();
-    });
+    return meta.stateMachine()
+        .read(
+            state -> {
+              ClusterReply.Builder reply =
+                  ClusterReply.newBuilder()
+                      .setClusterId(state.clusterId())
+                      .setLeader(leader)
+                      .setSelf(self)
+                      .setRevision(state.revision());
+              for (NodeRecord record : state.nodes().all()) {
+                reply.addNodes(
+                    NodeStatus.newBuilder()
+                        .setRecord(record)
+                        .setRole(roleOf(state, record.getNode(), leader)));
+              }
+              return reply.build();
+            });
   }
 
   private static String roleOf(MetaState state, int node, int leader) {
@@ -180,30 +202,46 @@ public final class LocalApi implements ConnectionHandler {
     return state.voters().contains(node) ? "voter" : "nonvoter";
   }
 
-  private Response get(String key) throws InterruptedException, ExecutionException, TimeoutException {
+  private Response get(String key)
+      throws InterruptedException, ExecutionException, TimeoutException {
     Optional<String> bad = KeySpace.checkKey(key);
     if (bad.isPresent()) {
       return error(Error.Code.INVALID, bad.get());
     }
-    MetaQueryReply reply = await(meta.query(MetaQuery.newBuilder().setGet(Get.newBuilder().setKey(key)).build()));
-    GetReply.Builder get = GetReply.newBuilder().setRevision(reply.getRevision()).setFound(reply.getEntriesCount() > 0);
+    MetaQueryReply reply =
+        await(meta.query(MetaQuery.newBuilder().setGet(Get.newBuilder().setKey(key)).build()));
+    GetReply.Builder get =
+        GetReply.newBuilder()
+            .setRevision(reply.getRevision())
+            .setFound(reply.getEntriesCount() > 0);
     if (reply.getEntriesCount() > 0) {
       get.setEntry(reply.getEntries(0));
     }
     return Response.newBuilder().setGet(get).build();
   }
 
-  private Response list(String prefix, int limit) throws InterruptedException, ExecutionException, TimeoutException {
+  private Response list(String prefix, int limit)
+      throws InterruptedException, ExecutionException, TimeoutException {
     if (limit < 0) {
       return error(Error.Code.INVALID, "limit " + limit + " is negative");
     }
-    MetaQueryReply reply = await(meta.query(MetaQuery.newBuilder()
-        .setList(org.onefold.proto.meta.List.newBuilder().setPrefix(prefix).setLimit(limit)).build()));
-    return Response.newBuilder().setList(ListReply.newBuilder()
-        .addAllEntries(reply.getEntriesList()).setRevision(reply.getRevision())).build();
+    MetaQueryReply reply =
+        await(
+            meta.query(
+                MetaQuery.newBuilder()
+                    .setList(
+                        org.onefold.proto.meta.List.newBuilder().setPrefix(prefix).setLimit(limit))
+                    .build()));
+    return Response.newBuilder()
+        .setList(
+            ListReply.newBuilder()
+                .addAllEntries(reply.getEntriesList())
+                .setRevision(reply.getRevision()))
+        .build();
   }
 
-  private Response put(PutRequest request) throws InterruptedException, ExecutionException, TimeoutException {
+  private Response put(PutRequest request)
+      throws InterruptedException, ExecutionException, TimeoutException {
     Optional<String> bad = KeySpace.checkKey(request.getKey());
     if (bad.isPresent()) {
       return error(Error.Code.INVALID, bad.get());
@@ -212,8 +250,11 @@ public final class LocalApi implements ConnectionHandler {
     if (tooLarge.isPresent()) {
       return error(Error.Code.TOO_LARGE, tooLarge.get());
     }
-    Put.Builder put = Put.newBuilder().setKey(request.getKey()).setValue(request.getValue())
-        .setBindToOrigin(request.getBindToNode());
+    Put.Builder put =
+        Put.newBuilder()
+            .setKey(request.getKey())
+            .setValue(request.getValue())
+            .setBindToOrigin(request.getBindToNode());
     if (request.hasExpectedModRevision()) {
       put.setExpectedModRevision(request.getExpectedModRevision());
     }
@@ -228,14 +269,16 @@ public final class LocalApi implements ConnectionHandler {
     return Response.newBuilder().setPut(answer).build();
   }
 
-  private Response delete(DeleteRequest request) throws InterruptedException, ExecutionException, TimeoutException {
+  private Response delete(DeleteRequest request)
+      throws InterruptedException, ExecutionException, TimeoutException {
     if (!request.getPrefix()) {
       Optional<String> bad = KeySpace.checkKey(request.getKey());
       if (bad.isPresent()) {
         return error(Error.Code.INVALID, bad.get());
       }
     }
-    Delete.Builder delete = Delete.newBuilder().setKey(request.getKey()).setPrefix(request.getPrefix());
+    Delete.Builder delete =
+        Delete.newBuilder().setKey(request.getKey()).setPrefix(request.getPrefix());
     if (request.hasExpectedModRevision()) {
       delete.setExpectedModRevision(request.getExpectedModRevision());
     }
@@ -243,36 +286,56 @@ public final class LocalApi implements ConnectionHandler {
     if (reply.getError() != ErrorCode.OK) {
       return refusal(reply);
     }
-    return Response.newBuilder().setDelete(DeleteReply.newBuilder()
-        .setRevision(reply.getRevision()).setDeleted(reply.getDeleted())).build();
+    return Response.newBuilder()
+        .setDelete(
+            DeleteReply.newBuilder()
+                .setRevision(reply.getRevision())
+                .setDeleted(reply.getDeleted()))
+        .build();
   }
 
   /** Makes a join token. Only root and the daemon's own user may: a token admits machines. */
   private Response token(long ttlSeconds, PeerCredentials peer)
       throws InterruptedException, ExecutionException, TimeoutException {
     if (peer.uid() != 0 && peer.uid() != ownerUid) {
-      return error(Error.Code.PERMISSION, "only root or the daemon's user (uid " + ownerUid
-          + ") may create join tokens; you are uid " + peer.uid());
+      return error(
+          Error.Code.PERMISSION,
+          "only root or the daemon's user (uid "
+              + ownerUid
+              + ") may create join tokens; you are uid "
+              + peer.uid());
     }
     if (ttlSeconds < 0) {
       return error(Error.Code.INVALID, "token lifetime " + ttlSeconds + " s is negative");
     }
     Duration ttl = ttlSeconds == 0 ? tokenTtl : Duration.ofSeconds(ttlSeconds);
-    String fingerprint = ClusterCa.fingerprint(certificateOf(meta.stateMachine().read(MetaState::caCertificateDer)));
+    String fingerprint =
+        ClusterCa.fingerprint(certificateOf(meta.stateMachine().read(MetaState::caCertificateDer)));
     JoinToken token = JoinToken.generate(fingerprint, random);
     long expires = clock.millis() + ttl.toMillis();
-    MetaReply reply = await(meta.propose(command().setAddToken(AddToken.newBuilder().setToken(TokenGrant.newBuilder()
-        .setSecretSha256(ByteString.copyFrom(token.secretSha256())).setExpiresMillis(expires))).build()));
+    MetaReply reply =
+        await(
+            meta.propose(
+                command()
+                    .setAddToken(
+                        AddToken.newBuilder()
+                            .setToken(
+                                TokenGrant.newBuilder()
+                                    .setSecretSha256(ByteString.copyFrom(token.secretSha256()))
+                                    .setExpiresMillis(expires)))
+                    .build()));
     if (reply.getError() != ErrorCode.OK) {
       return refusal(reply);
     }
-    return Response.newBuilder().setToken(TokenReply.newBuilder().setToken(token.text()).setExpiresMillis(expires))
+    return Response.newBuilder()
+        .setToken(TokenReply.newBuilder().setToken(token.text()).setExpiresMillis(expires))
         .build();
   }
 
   private static X509Certificate certificateOf(ByteString der) {
     try {
-      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(der.newInput());
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509").generateCertificate(der.newInput());
     } catch (CertificateException e) {
       throw new IllegalStateException("the meta state holds a corrupt CA certificate", e);
     }
@@ -291,20 +354,22 @@ public final class LocalApi implements ConnectionHandler {
   }
 
   private static Response refusal(MetaReply reply) {
-    Error.Code code = switch (reply.getError()) {
-      case CONFLICT -> Error.Code.CONFLICT;
-      case NOT_FOUND -> Error.Code.NOT_FOUND;
-      case TOO_LARGE -> Error.Code.TOO_LARGE;
-      case FENCED, NOT_INITIALIZED -> Error.Code.UNAVAILABLE;
-      case TOKEN_REFUSED -> Error.Code.PERMISSION;
-      case COMPACTED -> Error.Code.COMPACTED;
-      case INVALID, OK, UNRECOGNIZED -> Error.Code.INVALID;
-    };
+    Error.Code code =
+        switch (reply.getError()) {
+          case CONFLICT -> Error.Code.CONFLICT;
+          case NOT_FOUND -> Error.Code.NOT_FOUND;
+          case TOO_LARGE -> Error.Code.TOO_LARGE;
+          case FENCED, NOT_INITIALIZED -> Error.Code.UNAVAILABLE;
+          case TOKEN_REFUSED -> Error.Code.PERMISSION;
+          case COMPACTED -> Error.Code.COMPACTED;
+          case INVALID, OK, UNRECOGNIZED -> Error.Code.INVALID;
+        };
     return error(code, reply.getMessage());
   }
 
   static Response error(Error.Code code, String message) {
-    return Response.newBuilder().setError(Error.newBuilder().setCode(code).setMessage(message)).build();
+    return Response.newBuilder()
+        .setError(Error.newBuilder().setCode(code).setMessage(message))
+        .build();
   }
-
 }

@@ -10,14 +10,14 @@ import java.util.List;
  */
 public record DetectorOutput(HeartbeatVerdict verdict, List<Declaration> declareDown) {
 
-    /** The output of a step that asks for nothing. */
-    public static final DetectorOutput NOTHING = new DetectorOutput(null, List.of());
+  /** The output of a step that asks for nothing. */
+  public static final DetectorOutput NOTHING = new DetectorOutput(null, List.of());
 
-    public DetectorOutput {
-        declareDown = List.copyOf(declareDown);
-    }
+  public DetectorOutput {
+    declareDown = List.copyOf(declareDown);
+  }
 
-    static DetectorOutput answer(HeartbeatVerdict verdict) {
-        return new DetectorOutput(verdict, List.of());
-    }
+  static DetectorOutput answer(HeartbeatVerdict verdict) {
+    return new DetectorOutput(verdict, List.of());
+  }
 }

@@ -23,15 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends this node's heartbeat to the meta leader every interval, over mutual TLS.
- * The leader is whoever this node's Raft member knows, at its address in the node
- * table. A node that just joined is not yet a Raft member and knows neither: it
- * beats the leader the last answer named, or else the node it joined through, whose
- * answer names the leader. When the leader answers FENCED (this node was declared down, or its
- * incarnation is stale) the daemon is told, and it starts a new incarnation.
+ * Sends this node's heartbeat to the meta leader every interval, over mutual TLS. The leader is
+ * whoever this node's Raft member knows, at its address in the node table. A node that just joined
+ * is not yet a Raft member and knows neither: it beats the leader the last answer named, or else
+ * the node it joined through, whose answer names the leader. When the leader answers FENCED (this
+ * node was declared down, or its incarnation is stale) the daemon is told, and it starts a new
+ * incarnation.
  *
- * <p>One thread, "heartbeat", owns the channels. Each heartbeat waits at most one
- * interval for its answer, so a slow leader never piles heartbeats up.
+ * <p>One thread, "heartbeat", owns the channels. Each heartbeat waits at most one interval for its
+ * answer, so a slow leader never piles heartbeats up.
  */
 public final class HeartbeatSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatSender.class);
@@ -50,13 +50,21 @@ public final class HeartbeatSender implements AutoCloseable {
   private final FencedHandler fencedHandler;
   private final Optional<NodeAddress> joinedThrough;
   private final ScheduledExecutorService thread;
+
   /** Owned by the heartbeat thread: the leader the last answer named. */
   private NodeAddress leaderHint;
+
   /** Owned by the heartbeat thread: one channel per leader address seen. */
   private final Map<String, ManagedChannel> channels = new HashMap<>();
 
-  public HeartbeatSender(int self, MetaGroup meta, SslContext tls, Duration interval, LongSupplier incarnation,
-                         Optional<NodeAddress> joinedThrough, FencedHandler fencedHandler) {
+  public HeartbeatSender(
+      int self,
+      MetaGroup meta,
+      SslContext tls,
+      Duration interval,
+      LongSupplier incarnation,
+      Optional<NodeAddress> joinedThrough,
+      FencedHandler fencedHandler) {
     this.joinedThrough = joinedThrough;
     this.self = self;
     this.meta = meta;
@@ -64,11 +72,14 @@ public final class HeartbeatSender implements AutoCloseable {
     this.interval = interval;
     this.incarnation = incarnation;
     this.fencedHandler = fencedHandler;
-    this.thread = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread heartbeat = new Thread(runnable, "heartbeat");
-      heartbeat.setDaemon(true);
-      return heartbeat;
-    });
+    this.thread =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread heartbeat = new Thread(runnable, "heartbeat");
+              heartbeat.setDaemon(true);
+              return heartbeat;
+            });
   }
 
   public void start() {
@@ -79,7 +90,8 @@ public final class HeartbeatSender implements AutoCloseable {
     try {
       int leader = meta.leaderNode();
       if (leader == self) {
-        // The leader does not beat itself, so no one would answer it FENCED: a node declared down just
+        // The leader does not beat itself, so no one would answer it FENCED: a node declared down
+        // just
         // before it won an election would stay down in the table for as long as it leads. Read the
         // verdict from the applied table instead, with the detector's rule.
         long current = incarnation.getAsLong();
@@ -89,8 +101,12 @@ public final class HeartbeatSender implements AutoCloseable {
         }
         return;
       }
-      Optional<NodeAddress> address = leader == 0 ? Optional.empty()
-          : meta.stateMachine().read(state -> state.nodes().get(leader)).map(NodeRecord::getAddress);
+      Optional<NodeAddress> address =
+          leader == 0
+              ? Optional.empty()
+              : meta.stateMachine()
+                  .read(state -> state.nodes().get(leader))
+                  .map(NodeRecord::getAddress);
       if (address.isEmpty()) {
         address = Optional.ofNullable(leaderHint).or(() -> joinedThrough);
       }
@@ -98,17 +114,23 @@ public final class HeartbeatSender implements AutoCloseable {
         return;
       }
       long current = incarnation.getAsLong();
-      HeartbeatReply reply = NodeRpcGrpc.newBlockingStub(channelTo(address.get()))
-          .withDeadlineAfter(interval.toMillis(), TimeUnit.MILLISECONDS)
-          .heartbeat(HeartbeatRequest.newBuilder().setNode(self).setIncarnation(current).build());
-      leaderHint = reply.hasLeaderAddress() && reply.getLeaderNode() != self ? reply.getLeaderAddress() : null;
+      HeartbeatReply reply =
+          NodeRpcGrpc.newBlockingStub(channelTo(address.get()))
+              .withDeadlineAfter(interval.toMillis(), TimeUnit.MILLISECONDS)
+              .heartbeat(
+                  HeartbeatRequest.newBuilder().setNode(self).setIncarnation(current).build());
+      leaderHint =
+          reply.hasLeaderAddress() && reply.getLeaderNode() != self
+              ? reply.getLeaderAddress()
+              : null;
       if (reply.getStatus() == HeartbeatReply.Status.FENCED) {
         fencedHandler.fenced(current);
       }
     } catch (StatusRuntimeException e) {
       log.debug("heartbeat not delivered: {}", e.getStatus());
       if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
-        // The leader may have just restarted: reconnect on the next beat, not after gRPC's back-off.
+        // The leader may have just restarted: reconnect on the next beat, not after gRPC's
+        // back-off.
         channels.values().forEach(ManagedChannel::resetConnectBackoff);
       }
     } catch (RuntimeException e) {
@@ -122,16 +144,19 @@ public final class HeartbeatSender implements AutoCloseable {
    */
   static boolean fencedByTable(NodeRecord own, long currentIncarnation) {
     boolean stale = currentIncarnation < own.getIncarnation();
-    boolean declaredDown = own.getState() == NodeState.NODE_DOWN && currentIncarnation <= own.getIncarnation();
+    boolean declaredDown =
+        own.getState() == NodeState.NODE_DOWN && currentIncarnation <= own.getIncarnation();
     return stale || declaredDown;
   }
 
   private ManagedChannel channelTo(NodeAddress address) {
     String target = address.getHost() + ":" + address.getRpcPort();
-    return channels.computeIfAbsent(target, ignored -> NettyChannelBuilder
-        .forAddress(address.getHost(), address.getRpcPort())
-        .sslContext(tls)
-        .build());
+    return channels.computeIfAbsent(
+        target,
+        ignored ->
+            NettyChannelBuilder.forAddress(address.getHost(), address.getRpcPort())
+                .sslContext(tls)
+                .build());
   }
 
   @Override

@@ -11,10 +11,9 @@ import org.onefold.proto.node.JoinRequest;
 import org.onefold.proto.node.NodeRpcGrpc;
 
 /**
- * The membership calls other machines make to this node: Join (a new machine, with
- * a token and no certificate) and Heartbeat (a node, with its certificate). The
- * caller of a heartbeat is the node its certificate names, whatever the request
- * says: a node cannot beat for another.
+ * The membership calls other machines make to this node: Join (a new machine, with a token and no
+ * certificate) and Heartbeat (a node, with its certificate). The caller of a heartbeat is the node
+ * its certificate names, whatever the request says: a node cannot beat for another.
  */
 public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
   private final JoinService joins;
@@ -29,41 +28,50 @@ public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
 
   @Override
   public void join(JoinRequest request, StreamObserver<JoinReply> responses) {
-    joins.join(request).whenComplete((reply, failure) -> {
-      if (failure == null) {
-        responses.onNext(reply);
-        responses.onCompleted();
-      } else {
-        responses.onError(Status.fromThrowable(failure).asRuntimeException());
-      }
-    });
+    joins
+        .join(request)
+        .whenComplete(
+            (reply, failure) -> {
+              if (failure == null) {
+                responses.onNext(reply);
+                responses.onCompleted();
+              } else {
+                responses.onError(Status.fromThrowable(failure).asRuntimeException());
+              }
+            });
   }
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatReply> responses) {
     Integer caller = NodeCertificateInterceptor.CALLER_NODE.get();
     if (caller == null || caller != request.getNode()) {
-      responses.onError(Status.PERMISSION_DENIED
-          .withDescription("node " + caller + " may not send heartbeats for node " + request.getNode())
-          .asRuntimeException());
+      responses.onError(
+          Status.PERMISSION_DENIED
+              .withDescription(
+                  "node " + caller + " may not send heartbeats for node " + request.getNode())
+              .asRuntimeException());
       return;
     }
     if (request.getIncarnation() < 1) {
-      responses.onError(Status.INVALID_ARGUMENT
-          .withDescription("incarnation " + request.getIncarnation() + " is below 1").asRuntimeException());
+      responses.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("incarnation " + request.getIncarnation() + " is below 1")
+              .asRuntimeException());
       return;
     }
     HeartbeatVerdict verdict = membership.heartbeat(request.getNode(), request.getIncarnation());
-    HeartbeatReply.Status status = switch (verdict) {
-      case OK, UNKNOWN_NODE -> HeartbeatReply.Status.OK;
-      case NOT_LEADER -> HeartbeatReply.Status.NOT_LEADER;
-      case FENCED -> HeartbeatReply.Status.FENCED;
-    };
+    HeartbeatReply.Status status =
+        switch (verdict) {
+          case OK, UNKNOWN_NODE -> HeartbeatReply.Status.OK;
+          case NOT_LEADER -> HeartbeatReply.Status.NOT_LEADER;
+          case FENCED -> HeartbeatReply.Status.FENCED;
+        };
     HeartbeatReply.Builder reply = HeartbeatReply.newBuilder().setStatus(status);
     int leader = meta.leaderNode();
     if (leader != 0) {
       reply.setLeaderNode(leader);
-      meta.stateMachine().read(state -> state.nodes().get(leader))
+      meta.stateMachine()
+          .read(state -> state.nodes().get(leader))
           .ifPresent(record -> reply.setLeaderAddress(record.getAddress()));
     }
     responses.onNext(reply.build());

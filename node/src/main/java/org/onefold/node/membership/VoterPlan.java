@@ -9,27 +9,28 @@ import org.onefold.proto.NodeRecord;
 import org.onefold.proto.NodeState;
 
 /**
- * Decides who votes in the meta group. Every node is a member; at most
- * {@code votersMax} vote and the rest listen (they get the log but do not vote).
+ * Decides who votes in the meta group. Every node is a member; at most {@code votersMax} vote and
+ * the rest listen (they get the log but do not vote).
  *
  * <p>Rules, applied by the leader on every tick:
+ *
  * <ol>
- *   <li>A node in the node table that is not a member becomes a listener.</li>
- *   <li>The group wants an odd number of voters: the largest odd number not above
- *       votersMax nor the number of nodes. An even count tolerates no more failures
- *       than the odd count below it and makes every election need one more vote.</li>
- *   <li>Up listeners are promoted, lowest number first, while voters are fewer than
- *       wanted, in steps Ratis accepts (see {@link #mayAdd}). The count aimed at is
- *       odd (two voters are worse than one: either one's failure stops the group);
- *       two is only a step on the way from one to three.</li>
- *   <li>A voter down for longer than {@code replaceAfterMillis} is swapped for an up
- *       listener, so that a cluster survives losing voters one after another. The
- *       down voter stays a listener and catches up if it comes back.</li>
- *   <li>Up voters are never demoted; the leader never demotes itself.</li>
+ *   <li>A node in the node table that is not a member becomes a listener.
+ *   <li>The group wants an odd number of voters: the largest odd number not above votersMax nor the
+ *       number of nodes. An even count tolerates no more failures than the odd count below it and
+ *       makes every election need one more vote.
+ *   <li>Up listeners are promoted, lowest number first, while voters are fewer than wanted, in
+ *       steps Ratis accepts (see {@link #mayAdd}). The count aimed at is odd (two voters are worse
+ *       than one: either one's failure stops the group); two is only a step on the way from one to
+ *       three.
+ *   <li>A voter down for longer than {@code replaceAfterMillis} is swapped for an up listener, so
+ *       that a cluster survives losing voters one after another. The down voter stays a listener
+ *       and catches up if it comes back.
+ *   <li>Up voters are never demoted; the leader never demotes itself.
  * </ol>
  *
- * <p>Pure: the node table, the current roles and the time come in; a new
- * configuration, or nothing, comes out.
+ * <p>Pure: the node table, the current roles and the time come in; a new configuration, or nothing,
+ * comes out.
  */
 public final class VoterPlan {
   private final int votersMax;
@@ -48,7 +49,8 @@ public final class VoterPlan {
       throw new IllegalArgumentException("votersMax " + votersMax + " out of range 1..9");
     }
     if (replaceAfterMillis < 0) {
-      throw new IllegalArgumentException("replaceAfterMillis " + replaceAfterMillis + " must not be negative");
+      throw new IllegalArgumentException(
+          "replaceAfterMillis " + replaceAfterMillis + " must not be negative");
     }
     this.votersMax = votersMax;
     this.replaceAfterMillis = replaceAfterMillis;
@@ -78,9 +80,10 @@ public final class VoterPlan {
       added++;
     }
     for (NodeRecord node : nodes) {
-      boolean longDownVoter = voters.contains(node.getNode())
-          && node.getState() == NodeState.NODE_DOWN
-          && nowMillis - node.getSinceMillis() > replaceAfterMillis;
+      boolean longDownVoter =
+          voters.contains(node.getNode())
+              && node.getState() == NodeState.NODE_DOWN
+              && nowMillis - node.getSinceMillis() > replaceAfterMillis;
       if (longDownVoter && !promotable.isEmpty()) {
         move(node.getNode(), voters, listeners);
         move(promotable.removeFirst(), listeners, voters);
@@ -91,9 +94,9 @@ public final class VoterPlan {
   }
 
   /**
-   * Ratis refuses a change whose new voters are as many as the voters it keeps (two
-   * disjoint majorities could each elect a leader), except one voter becoming two.
-   * So the group grows in steps: 1 to 2 to 3, then 3 to 5.
+   * Ratis refuses a change whose new voters are as many as the voters it keeps (two disjoint
+   * majorities could each elect a leader), except one voter becoming two. So the group grows in
+   * steps: 1 to 2 to 3, then 3 to 5.
    */
   private static boolean mayAdd(int kept, int added) {
     return added + 1 < kept || (kept == 1 && added == 0);

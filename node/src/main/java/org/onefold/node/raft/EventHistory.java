@@ -7,15 +7,16 @@ import java.util.Optional;
 import org.onefold.proto.Event;
 
 /**
- * The most recent events of the meta group, in revision order, so that a watch can
- * start in the past. Bounded: the oldest events fall off, and a watch that asks for
- * one of them is told its start is compacted.
+ * The most recent events of the meta group, in revision order, so that a watch can start in the
+ * past. Bounded: the oldest events fall off, and a watch that asks for one of them is told its
+ * start is compacted.
  *
  * <p>Not thread-safe; MetaState serializes access.
  */
 final class EventHistory {
   private final int eventsMax;
   private final ArrayDeque<Event> events = new ArrayDeque<>();
+
   /** Events with a revision at or below this are no longer kept. */
   private long compactedThrough;
 
@@ -29,8 +30,12 @@ final class EventHistory {
   void append(Event event) {
     Event last = events.peekLast();
     if (last != null && event.getRevision() < last.getRevision()) {
-      throw new IllegalStateException("event revision " + event.getRevision()
-          + " after revision " + last.getRevision() + ": the log applied out of order");
+      throw new IllegalStateException(
+          "event revision "
+              + event.getRevision()
+              + " after revision "
+              + last.getRevision()
+              + ": the log applied out of order");
     }
     events.addLast(event);
     while (events.size() > eventsMax) {
@@ -43,10 +48,7 @@ final class EventHistory {
     }
   }
 
-  /**
-   * Events with revision at least fromRevision, or empty if some of them were
-   * compacted away.
-   */
+  /** Events with revision at least fromRevision, or empty if some of them were compacted away. */
   Optional<List<Event>> since(long fromRevision) {
     if (fromRevision <= compactedThrough) {
       return Optional.empty();

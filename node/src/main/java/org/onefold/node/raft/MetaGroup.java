@@ -24,14 +24,14 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
@@ -49,57 +49,86 @@ import org.onefold.proto.meta.MetaQueryReply;
 import org.onefold.proto.meta.MetaReply;
 
 /**
- * This node's member of the meta group: a Ratis server holding the meta state
- * machine, and a Ratis client through which the node proposes commands and makes
- * linearizable reads. All Raft traffic is mutual TLS with the cluster's certificates.
+ * This node's member of the meta group: a Ratis server holding the meta state machine, and a Ratis
+ * client through which the node proposes commands and makes linearizable reads. All Raft traffic is
+ * mutual TLS with the cluster's certificates.
  *
- * <p>Every node is a member: up to {@code votersMax} vote, the rest are listeners
- * (they receive the log but do not vote), so that every node applies the same log
- * and sees the same events. Who votes is decided by the leader (see VoterPlan).
+ * <p>Every node is a member: up to {@code votersMax} vote, the rest are listeners (they receive the
+ * log but do not vote), so that every node applies the same log and sees the same events. Who votes
+ * is decided by the leader (see VoterPlan).
  */
 public final class MetaGroup implements AutoCloseable {
   /** Timing of the meta group. Short election timeouts hold because ssid runs with ZGC. */
-  public record Timing(Duration electionTimeoutMin, Duration electionTimeoutMax, Duration leaderStepDownWait,
-                       Duration requestTimeout) {
+  public record Timing(
+      Duration electionTimeoutMin,
+      Duration electionTimeoutMax,
+      Duration leaderStepDownWait,
+      Duration requestTimeout) {
     public static Timing defaults() {
-      return new Timing(Duration.ofMillis(150), Duration.ofMillis(300), Duration.ofMillis(1000), Duration.ofSeconds(3));
+      return new Timing(
+          Duration.ofMillis(150),
+          Duration.ofMillis(300),
+          Duration.ofMillis(1000),
+          Duration.ofSeconds(3));
     }
   }
 
   /** How the server finds its log at start: a new cluster, a machine that joined, or a restart. */
-  public enum Start { BOOTSTRAP, JOIN, RESTART }
+  public enum Start {
+    BOOTSTRAP,
+    JOIN,
+    RESTART
+  }
 
   /** How much log the leader sends a follower in one batch: several 1 MiB values. */
   private static final SizeInBytes APPEND_BATCH_BYTES_MAX = SizeInBytes.valueOf("8MB");
+
   /** A gRPC message: a batch plus the 1 MiB headroom Ratis insists on. */
   private static final SizeInBytes MESSAGE_SIZE_MAX = SizeInBytes.valueOf("9MB");
+
   private static final long SNAPSHOT_EVERY_ENTRIES = 20_000;
 
   private final int self;
   private final RaftGroupId groupId;
   private final RaftServer server;
+
   /**
-   * The client proposals and reads go through. Replaced, pointed at the new leader,
-   * whenever this member learns of one: a Ratis client otherwise sends its next
-   * requests to the leader it last knew, and waits out a timeout if that one is gone.
+   * The client proposals and reads go through. Replaced, pointed at the new leader, whenever this
+   * member learns of one: a Ratis client otherwise sends its next requests to the leader it last
+   * knew, and waits out a timeout if that one is gone.
    */
   private volatile RaftClient client;
+
   /** Closes replaced clients once their requests had time to finish. */
-  private final ScheduledExecutorService retiredClients = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "meta-client-retire");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService retiredClients =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "meta-client-retire");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   private static final Duration RETIRED_CLIENT_LINGER = Duration.ofSeconds(30);
   private final MetaStateMachine stateMachine;
   private final RaftProperties properties;
   private final Parameters parameters;
-  /** Identifies requests this member hands its own server while it leads (Ratis' retry cache keys on it). */
+
+  /**
+   * Identifies requests this member hands its own server while it leads (Ratis' retry cache keys on
+   * it).
+   */
   private final ClientId localClientId = ClientId.randomId();
+
   private final AtomicLong localCallIds = new AtomicLong();
 
-  private MetaGroup(int self, RaftGroupId groupId, RaftServer server, RaftClient client, MetaStateMachine stateMachine,
-                    RaftProperties properties, Parameters parameters) {
+  private MetaGroup(
+      int self,
+      RaftGroupId groupId,
+      RaftServer server,
+      RaftClient client,
+      MetaStateMachine stateMachine,
+      RaftProperties properties,
+      Parameters parameters) {
     this.self = self;
     this.groupId = groupId;
     this.server = server;
@@ -110,12 +139,20 @@ public final class MetaGroup implements AutoCloseable {
   }
 
   /**
-   * Starts this node's member. BOOTSTRAP forms a group of one voter (this node); JOIN
-   * starts empty and waits for the leader to add it; RESTART recovers from the log in
-   * storageDirectory. {@code knownPeers} are where the client first looks for a leader.
+   * Starts this node's member. BOOTSTRAP forms a group of one voter (this node); JOIN starts empty
+   * and waits for the leader to add it; RESTART recovers from the log in storageDirectory. {@code
+   * knownPeers} are where the client first looks for a leader.
    */
-  public static MetaGroup start(Start start, String clusterId, int self, NodeAddress address, Path storageDirectory,
-                                Collection<RaftPeer> knownPeers, Timing timing, GrpcTlsConfig tls) throws IOException {
+  public static MetaGroup start(
+      Start start,
+      String clusterId,
+      int self,
+      NodeAddress address,
+      Path storageDirectory,
+      Collection<RaftPeer> knownPeers,
+      Timing timing,
+      GrpcTlsConfig tls)
+      throws IOException {
     RaftGroupId groupId = PeerIds.metaGroupOf(clusterId);
     RaftPeer selfPeer = peerOf(self, address, RaftPeerRole.FOLLOWER);
     RaftProperties properties = properties(address, storageDirectory, timing);
@@ -129,55 +166,67 @@ public final class MetaGroup implements AutoCloseable {
     // until the leader counts it caught up, which Ratis 3.2.2 does only for members that
     // join as voters: a listener promoted later would refuse every vote request, and the
     // group could not elect a new leader. The leader's log replaces this configuration.
-    RaftGroup group = switch (start) {
-      case BOOTSTRAP -> RaftGroup.valueOf(groupId, selfPeer);
-      case JOIN -> RaftGroup.valueOf(groupId, peerOf(self, address, RaftPeerRole.LISTENER));
-      case RESTART -> RaftGroup.valueOf(groupId);
-    };
-    RaftStorage.StartupOption option = start == Start.RESTART
-        ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
+    RaftGroup group =
+        switch (start) {
+          case BOOTSTRAP -> RaftGroup.valueOf(groupId, selfPeer);
+          case JOIN -> RaftGroup.valueOf(groupId, peerOf(self, address, RaftPeerRole.LISTENER));
+          case RESTART -> RaftGroup.valueOf(groupId);
+        };
+    RaftStorage.StartupOption option =
+        start == Start.RESTART
+            ? RaftStorage.StartupOption.RECOVER
+            : RaftStorage.StartupOption.FORMAT;
     MetaStateMachine stateMachine = new MetaStateMachine();
-    RaftServer server = RaftServer.newBuilder()
-        .setServerId(PeerIds.peerOf(self))
-        .setGroup(group)
-        .setProperties(properties)
-        .setParameters(parameters)
-        .setStateMachine(stateMachine)
-        .setOption(option)
-        .build();
+    RaftServer server =
+        RaftServer.newBuilder()
+            .setServerId(PeerIds.peerOf(self))
+            .setGroup(group)
+            .setProperties(properties)
+            .setParameters(parameters)
+            .setStateMachine(stateMachine)
+            .setOption(option)
+            .build();
     server.start();
 
     List<RaftPeer> clientPeers = new ArrayList<>(knownPeers);
     if (clientPeers.isEmpty()) {
       // A restart: the configuration recovered from the log says where the others are.
-      clientPeers.addAll(server.getDivision(groupId).getRaftConf().getAllPeers(RaftPeerRole.FOLLOWER));
+      clientPeers.addAll(
+          server.getDivision(groupId).getRaftConf().getAllPeers(RaftPeerRole.FOLLOWER));
     }
     if (clientPeers.stream().noneMatch(peer -> peer.getId().equals(selfPeer.getId()))) {
       clientPeers.add(selfPeer);
     }
     RaftClient client = newClient(properties, parameters, groupId, clientPeers, null);
-    MetaGroup member = new MetaGroup(self, groupId, server, client, stateMachine, properties, parameters);
-    stateMachine.addListener(new MetaStateMachine.Listener() {
-      @Override
-      public void applied(List<org.onefold.proto.Event> events) {}
+    MetaGroup member =
+        new MetaGroup(self, groupId, server, client, stateMachine, properties, parameters);
+    stateMachine.addListener(
+        new MetaStateMachine.Listener() {
+          @Override
+          public void applied(List<org.onefold.proto.Event> events) {}
 
-      @Override
-      public void leaderChanged(int leaderNode) {
-        member.followLeader(leaderNode);
-      }
-    });
+          @Override
+          public void leaderChanged(int leaderNode) {
+            member.followLeader(leaderNode);
+          }
+        });
     return member;
   }
 
-  private static RaftClient newClient(RaftProperties properties, Parameters parameters, RaftGroupId groupId,
-                                      Collection<RaftPeer> peers, RaftPeerId leader) {
+  private static RaftClient newClient(
+      RaftProperties properties,
+      Parameters parameters,
+      RaftGroupId groupId,
+      Collection<RaftPeer> peers,
+      RaftPeerId leader) {
     return RaftClient.newBuilder()
         .setProperties(properties)
         .setParameters(parameters)
         .setRaftGroup(RaftGroup.valueOf(groupId, peers))
         .setLeaderId(leader)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            200, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+        .setRetryPolicy(
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                200, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
         .build();
   }
 
@@ -192,7 +241,8 @@ public final class MetaGroup implements AutoCloseable {
     }
     RaftClient retired = client;
     client = newClient(properties, parameters, groupId, peers, PeerIds.peerOf(leaderNode));
-    retiredClients.schedule(() -> closeQuietly(retired), RETIRED_CLIENT_LINGER.toMillis(), TimeUnit.MILLISECONDS);
+    retiredClients.schedule(
+        () -> closeQuietly(retired), RETIRED_CLIENT_LINGER.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static void closeQuietly(RaftClient retired) {
@@ -203,7 +253,8 @@ public final class MetaGroup implements AutoCloseable {
     }
   }
 
-  private static RaftProperties properties(NodeAddress address, Path storageDirectory, Timing timing) {
+  private static RaftProperties properties(
+      NodeAddress address, Path storageDirectory, Timing timing) {
     RaftProperties properties = new RaftProperties();
     RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
     RaftServerConfigKeys.setStorageDir(properties, List.of(new File(storageDirectory.toString())));
@@ -213,17 +264,21 @@ public final class MetaGroup implements AutoCloseable {
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, APPEND_BATCH_BYTES_MAX);
     RaftServerConfigKeys.Log.setWriteBufferSize(properties, MESSAGE_SIZE_MAX);
     // By default the leader appends a metadata entry (the new commit index) after each commit, and
-    // writes, fsyncs and replicates it like a command: two log writes and two fsyncs per put on every
-    // member, the second in the way of the next put. Raft keeps the commit index volatile; a restarted
+    // writes, fsyncs and replicates it like a command: two log writes and two fsyncs per put on
+    // every
+    // member, the second in the way of the next put. Raft keeps the commit index volatile; a
+    // restarted
     // member learns it from the leader. Every command is still fsynced before it counts as stored.
     RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(timing.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(timing.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(properties, millis(timing.requestTimeout()));
-    RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(properties, millis(timing.leaderStepDownWait()));
+    RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(
+        properties, millis(timing.leaderStepDownWait()));
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, true);
-    // A new member catches up over fresh TLS connections; give it longer than Ratis' 3 x election timeout.
+    // A new member catches up over fresh TLS connections; give it longer than Ratis' 3 x election
+    // timeout.
     RaftServerConfigKeys.setStagingTimeout(properties, TimeDuration.valueOf(15, TimeUnit.SECONDS));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, SNAPSHOT_EVERY_ENTRIES);
@@ -253,31 +308,40 @@ public final class MetaGroup implements AutoCloseable {
   /** A linearizable read through the leader. */
   public CompletableFuture<MetaQueryReply> query(MetaQuery query) {
     Message message = Message.valueOf(ByteString.copyFrom(query.toByteArray()));
-    return send(message, RaftClientRequest.readRequestType(), () -> client.async().sendReadOnly(message))
+    return send(
+            message,
+            RaftClientRequest.readRequestType(),
+            () -> client.async().sendReadOnly(message))
         .thenApply(reply -> decode(reply, MetaQueryReply::parseFrom));
   }
 
   /**
-   * Sends a request. On the leader it goes straight to the local server, sparing a
-   * gRPC and TLS round trip to itself; elsewhere, or if leadership moved meanwhile
-   * (the server refused it before appending anything), through the client.
+   * Sends a request. On the leader it goes straight to the local server, sparing a gRPC and TLS
+   * round trip to itself; elsewhere, or if leadership moved meanwhile (the server refused it before
+   * appending anything), through the client.
    */
-  private CompletableFuture<RaftClientReply> send(Message message, RaftClientRequest.Type type,
-                                                  Supplier<CompletableFuture<RaftClientReply>> viaClient) {
+  private CompletableFuture<RaftClientReply> send(
+      Message message,
+      RaftClientRequest.Type type,
+      Supplier<CompletableFuture<RaftClientReply>> viaClient) {
     if (!isLeader()) {
       return viaClient.get();
     }
-    RaftClientRequest request = RaftClientRequest.newBuilder()
-        .setClientId(localClientId)
-        .setServerId(server.getId())
-        .setGroupId(groupId)
-        .setCallId(localCallIds.incrementAndGet())
-        .setMessage(message)
-        .setType(type)
-        .build();
+    RaftClientRequest request =
+        RaftClientRequest.newBuilder()
+            .setClientId(localClientId)
+            .setServerId(server.getId())
+            .setGroupId(groupId)
+            .setCallId(localCallIds.incrementAndGet())
+            .setMessage(message)
+            .setType(type)
+            .build();
     try {
-      return server.submitClientRequestAsync(request).thenCompose(reply -> notLeader(reply)
-          ? viaClient.get() : CompletableFuture.completedFuture(reply));
+      return server
+          .submitClientRequestAsync(request)
+          .thenCompose(
+              reply ->
+                  notLeader(reply) ? viaClient.get() : CompletableFuture.completedFuture(reply));
     } catch (IOException e) {
       return viaClient.get();
     }
@@ -285,8 +349,9 @@ public final class MetaGroup implements AutoCloseable {
 
   /** True if the server turned the request away for not leading: nothing was appended. */
   private static boolean notLeader(RaftClientReply reply) {
-    return !reply.isSuccess() && (reply.getNotLeaderException() != null
-        || reply.getException() instanceof LeaderNotReadyException);
+    return !reply.isSuccess()
+        && (reply.getNotLeaderException() != null
+            || reply.getException() instanceof LeaderNotReadyException);
   }
 
   private interface Parser<T> {
@@ -295,7 +360,8 @@ public final class MetaGroup implements AutoCloseable {
 
   private static <T> T decode(RaftClientReply reply, Parser<T> parser) {
     if (!reply.isSuccess()) {
-      throw new MetaUnavailableException("the meta group did not answer: " + reply.getException(), reply.getException());
+      throw new MetaUnavailableException(
+          "the meta group did not answer: " + reply.getException(), reply.getException());
     }
     try {
       return parser.parse(reply.getMessage().getContent().asReadOnlyByteBuffer());
@@ -304,7 +370,10 @@ public final class MetaGroup implements AutoCloseable {
     }
   }
 
-  /** Thrown (inside futures) when the meta group cannot answer: no quorum, or this member is stopping. */
+  /**
+   * Thrown (inside futures) when the meta group cannot answer: no quorum, or this member is
+   * stopping.
+   */
   public static final class MetaUnavailableException extends RuntimeException {
     MetaUnavailableException(String message, Throwable cause) {
       super(message, cause);
@@ -312,26 +381,31 @@ public final class MetaGroup implements AutoCloseable {
   }
 
   /**
-   * Sets who votes and who listens, if the configuration is still the one this
-   * member has (compare-and-set). Only the leader's call succeeds; the caller tries
-   * again on a later tick.
+   * Sets who votes and who listens, if the configuration is still the one this member has
+   * (compare-and-set). Only the leader's call succeeds; the caller tries again on a later tick.
    */
-  public RaftClientReply setConfiguration(List<RaftPeer> voters, List<RaftPeer> listeners) throws IOException {
+  public RaftClientReply setConfiguration(List<RaftPeer> voters, List<RaftPeer> listeners)
+      throws IOException {
     RaftConfiguration current = configuration();
-    try (RaftClient admin = RaftClient.newBuilder()
-        .setProperties(properties)
-        .setParameters(parameters)
-        .setRaftGroup(RaftGroup.valueOf(groupId, currentPeers()))
-        .setLeaderId(PeerIds.peerOf(self))
-        .setRetryPolicy(RetryPolicies.noRetry())
-        .build()) {
-      return admin.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
-          .setServersInNewConf(voters)
-          .setListenersInNewConf(listeners)
-          .setServersInCurrentConf(List.copyOf(current.getAllPeers(RaftPeerRole.FOLLOWER)))
-          .setListenersInCurrentConf(List.copyOf(current.getAllPeers(RaftPeerRole.LISTENER)))
-          .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
-          .build());
+    try (RaftClient admin =
+        RaftClient.newBuilder()
+            .setProperties(properties)
+            .setParameters(parameters)
+            .setRaftGroup(RaftGroup.valueOf(groupId, currentPeers()))
+            .setLeaderId(PeerIds.peerOf(self))
+            .setRetryPolicy(RetryPolicies.noRetry())
+            .build()) {
+      return admin
+          .admin()
+          .setConfiguration(
+              SetConfigurationRequest.Arguments.newBuilder()
+                  .setServersInNewConf(voters)
+                  .setListenersInNewConf(listeners)
+                  .setServersInCurrentConf(List.copyOf(current.getAllPeers(RaftPeerRole.FOLLOWER)))
+                  .setListenersInCurrentConf(
+                      List.copyOf(current.getAllPeers(RaftPeerRole.LISTENER)))
+                  .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+                  .build());
     }
   }
 

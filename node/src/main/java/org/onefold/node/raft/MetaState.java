@@ -33,20 +33,20 @@ import org.onefold.proto.meta.Put;
 import org.onefold.proto.meta.TokenGrant;
 
 /**
- * What the meta group agrees on: the cluster's identity and CA, the join tokens, the
- * node table, the registry and the Raft roles, plus the ordered event stream they
- * produce. Every node applies the same commands in the same order and so holds the
- * same state and the same events with the same revisions.
+ * What the meta group agrees on: the cluster's identity and CA, the join tokens, the node table,
+ * the registry and the Raft roles, plus the ordered event stream they produce. Every node applies
+ * the same commands in the same order and so holds the same state and the same events with the same
+ * revisions.
  *
- * <p>Applying is deterministic: time comes in each command (the proposer's clock),
- * never from a clock here. A refused command is an answer (an error code and a
- * message), never an exception: an exception from apply would stop the Raft server.
+ * <p>Applying is deterministic: time comes in each command (the proposer's clock), never from a
+ * clock here. A refused command is an answer (an error code and a message), never an exception: an
+ * exception from apply would stop the Raft server.
  *
- * <p>The revision counts state changes: each command that changes something takes
- * the next revision, and every event it produces carries it.
+ * <p>The revision counts state changes: each command that changes something takes the next
+ * revision, and every event it produces carries it.
  *
- * <p>Not thread-safe: MetaStateMachine applies on Ratis' single apply thread and
- * takes its lock for reads from other threads.
+ * <p>Not thread-safe: MetaStateMachine applies on Ratis' single apply thread and takes its lock for
+ * reads from other threads.
  */
 public final class MetaState {
   private String clusterId = "";
@@ -59,6 +59,7 @@ public final class MetaState {
   private List<Integer> voters = List.of();
   private List<Integer> nonvoters = List.of();
   private long revision;
+
   /** Time of the last applied command: the stamp for events that carry no time of their own. */
   private long lastTimeMillis;
 
@@ -98,15 +99,16 @@ public final class MetaState {
     MetaQueryReply.Builder reply = MetaQueryReply.newBuilder().setRevision(revision);
     switch (query.getKindCase()) {
       case GET -> keys.get(query.getGet().getKey()).ifPresent(reply::addEntries);
-      case LIST -> reply.addAllEntries(keys.list(query.getList().getPrefix(), query.getList().getLimit()));
+      case LIST ->
+          reply.addAllEntries(keys.list(query.getList().getPrefix(), query.getList().getLimit()));
       case KIND_NOT_SET -> reply.setError(ErrorCode.INVALID).setMessage("empty query");
     }
     return reply.build();
   }
 
   /**
-   * The Raft configuration changed (applied from the log on every node): records the
-   * roles and emits a RolesChanged event if they differ from what was known.
+   * The Raft configuration changed (applied from the log on every node): records the roles and
+   * emits a RolesChanged event if they differ from what was known.
    */
   public List<Event> changeRoles(List<Integer> newVoters, List<Integer> newNonvoters) {
     List<Integer> sortedVoters = newVoters.stream().sorted().toList();
@@ -117,9 +119,11 @@ public final class MetaState {
     voters = sortedVoters;
     nonvoters = sortedNonvoters;
     revision++;
-    Event event = event(lastTimeMillis)
-        .setRolesChanged(RolesChanged.newBuilder().addAllVoters(voters).addAllNonvoters(nonvoters))
-        .build();
+    Event event =
+        event(lastTimeMillis)
+            .setRolesChanged(
+                RolesChanged.newBuilder().addAllVoters(voters).addAllNonvoters(nonvoters))
+            .build();
     history.append(event);
     return List.of(event);
   }
@@ -137,11 +141,17 @@ public final class MetaState {
 
   private Applied addNode(AddNode add, long nowMillis) {
     pruneExpiredTokens(nowMillis);
-    boolean tokenValid = tokens.stream()
-        .anyMatch(token -> MessageDigest.isEqual(token.getSecretSha256().toByteArray(),
-            add.getTokenSecretSha256().toByteArray()));
+    boolean tokenValid =
+        tokens.stream()
+            .anyMatch(
+                token ->
+                    MessageDigest.isEqual(
+                        token.getSecretSha256().toByteArray(),
+                        add.getTokenSecretSha256().toByteArray()));
     if (!tokenValid) {
-      return refused(ErrorCode.TOKEN_REFUSED, "the join token is wrong or has expired; make a new one with 'ssi token create'");
+      return refused(
+          ErrorCode.TOKEN_REFUSED,
+          "the join token is wrong or has expired; make a new one with 'ssi token create'");
     }
     return joined(nodes.add(add.getAddress(), nowMillis), nowMillis);
   }
@@ -151,10 +161,15 @@ public final class MetaState {
       case NodeTable.Refused refusal -> refused(ErrorCode.INVALID, refusal.reason());
       case NodeTable.Accepted accepted -> {
         NodeRecord record = accepted.record();
-        Event event = nextEvent(nowMillis).setNodeJoined(NodeJoined.newBuilder().setNode(record)).build();
+        Event event =
+            nextEvent(nowMillis).setNodeJoined(NodeJoined.newBuilder().setNode(record)).build();
         history.append(event);
-        yield new Applied(MetaReply.newBuilder()
-            .setRevision(revision).setNode(record.getNode()).setIncarnation(record.getIncarnation()).build(),
+        yield new Applied(
+            MetaReply.newBuilder()
+                .setRevision(revision)
+                .setNode(record.getNode())
+                .setIncarnation(record.getIncarnation())
+                .build(),
             List.of(event));
       }
     };
@@ -162,9 +177,12 @@ public final class MetaState {
 
   private Applied nodeStarted(MetaCommand command, NodeStarted started) {
     if (command.getOriginNode() != started.getNode()) {
-      return refused(ErrorCode.INVALID, "node " + command.getOriginNode() + " cannot start node " + started.getNode());
+      return refused(
+          ErrorCode.INVALID,
+          "node " + command.getOriginNode() + " cannot start node " + started.getNode());
     }
-    NodeTable.Change change = nodes.start(started.getNode(), started.getAddress(), command.getTimeMillis());
+    NodeTable.Change change =
+        nodes.start(started.getNode(), started.getAddress(), command.getTimeMillis());
     return switch (change) {
       case NodeTable.Refused refusal -> refused(ErrorCode.INVALID, refusal.reason());
       case NodeTable.Accepted accepted -> {
@@ -175,12 +193,20 @@ public final class MetaState {
         for (String key : keys.deleteBoundTo(record.getNode())) {
           events.add(keyDeleted(key, "node-restart", command.getTimeMillis()));
         }
-        events.add(event(command.getTimeMillis())
-            .setNodeUp(NodeUp.newBuilder().setNode(record.getNode()).setIncarnation(record.getIncarnation()))
-            .build());
+        events.add(
+            event(command.getTimeMillis())
+                .setNodeUp(
+                    NodeUp.newBuilder()
+                        .setNode(record.getNode())
+                        .setIncarnation(record.getIncarnation()))
+                .build());
         events.forEach(history::append);
-        yield new Applied(MetaReply.newBuilder()
-            .setRevision(revision).setNode(record.getNode()).setIncarnation(record.getIncarnation()).build(),
+        yield new Applied(
+            MetaReply.newBuilder()
+                .setRevision(revision)
+                .setNode(record.getNode())
+                .setIncarnation(record.getIncarnation())
+                .build(),
             events);
       }
     };
@@ -190,13 +216,21 @@ public final class MetaState {
     NodeTable.Change change = nodes.declareDown(down.getNode(), down.getIncarnation(), nowMillis);
     return switch (change) {
       // A late or repeated declaration: the node already restarted or is down. Not an error.
-      case NodeTable.Refused refusal -> new Applied(
-          MetaReply.newBuilder().setRevision(revision).setMessage(refusal.reason()).build(), List.of());
+      case NodeTable.Refused refusal ->
+          new Applied(
+              MetaReply.newBuilder().setRevision(revision).setMessage(refusal.reason()).build(),
+              List.of());
       case NodeTable.Accepted accepted -> {
         nextRevision();
         List<Event> events = new ArrayList<>();
-        events.add(event(nowMillis).setNodeDown(NodeDown.newBuilder()
-            .setNode(down.getNode()).setIncarnation(down.getIncarnation()).setReason(down.getReason())).build());
+        events.add(
+            event(nowMillis)
+                .setNodeDown(
+                    NodeDown.newBuilder()
+                        .setNode(down.getNode())
+                        .setIncarnation(down.getIncarnation())
+                        .setReason(down.getReason()))
+                .build());
         for (String key : keys.deleteBoundTo(down.getNode())) {
           events.add(keyDeleted(key, "node-down", nowMillis));
         }
@@ -214,16 +248,20 @@ public final class MetaState {
     if (put.getBindToOrigin() && command.getOriginNode() == 0) {
       return refused(ErrorCode.INVALID, "a key can be bound only to a node; this write names none");
     }
-    OptionalLong expected = put.hasExpectedModRevision()
-        ? OptionalLong.of(put.getExpectedModRevision()) : OptionalLong.empty();
+    OptionalLong expected =
+        put.hasExpectedModRevision()
+            ? OptionalLong.of(put.getExpectedModRevision())
+            : OptionalLong.empty();
     int boundNode = put.getBindToOrigin() ? command.getOriginNode() : 0;
-    KeySpace.Written written = keys.put(put.getKey(), put.getValue(), expected, boundNode, revision + 1);
+    KeySpace.Written written =
+        keys.put(put.getKey(), put.getValue(), expected, boundNode, revision + 1);
     if (!written.accepted()) {
       return refused(errorOf(written.refusal()), written.message());
     }
     nextRevision();
     KeyValue entry = keys.get(put.getKey()).orElseThrow();
-    Event event = event(command.getTimeMillis()).setPut(KeyPut.newBuilder().setEntry(entry)).build();
+    Event event =
+        event(command.getTimeMillis()).setPut(KeyPut.newBuilder().setEntry(entry)).build();
     history.append(event);
     MetaReply.Builder reply = MetaReply.newBuilder().setRevision(revision);
     written.previous().ifPresent(reply::setPrevious);
@@ -235,8 +273,10 @@ public final class MetaState {
     if (fenced.isPresent()) {
       return fenced.get();
     }
-    OptionalLong expected = delete.hasExpectedModRevision()
-        ? OptionalLong.of(delete.getExpectedModRevision()) : OptionalLong.empty();
+    OptionalLong expected =
+        delete.hasExpectedModRevision()
+            ? OptionalLong.of(delete.getExpectedModRevision())
+            : OptionalLong.empty();
     KeySpace.Written written = keys.delete(delete.getKey(), expected, delete.getPrefix());
     if (!written.accepted()) {
       return refused(errorOf(written.refusal()), written.message());
@@ -255,21 +295,37 @@ public final class MetaState {
     return new Applied(reply.setRevision(revision).build(), events);
   }
 
-  /** Commands from a node must carry its current incarnation; anything else is a fenced node's leftover. */
+  /**
+   * Commands from a node must carry its current incarnation; anything else is a fenced node's
+   * leftover.
+   */
   private Optional<Applied> checkOrigin(MetaCommand command) {
-    if (command.getOriginNode() == 0 || nodes.isCurrent(command.getOriginNode(), command.getOriginIncarnation())) {
+    if (command.getOriginNode() == 0
+        || nodes.isCurrent(command.getOriginNode(), command.getOriginIncarnation())) {
       return Optional.empty();
     }
-    String now = nodes.get(command.getOriginNode())
-        .map(record -> "is at incarnation " + record.getIncarnation() + " and " + record.getState())
-        .orElse("is not in the node table");
-    return Optional.of(refused(ErrorCode.FENCED, "request from node " + command.getOriginNode()
-        + " incarnation " + command.getOriginIncarnation() + " refused: the node " + now
-        + "; was the node fenced?"));
+    String now =
+        nodes
+            .get(command.getOriginNode())
+            .map(
+                record ->
+                    "is at incarnation " + record.getIncarnation() + " and " + record.getState())
+            .orElse("is not in the node table");
+    return Optional.of(
+        refused(
+            ErrorCode.FENCED,
+            "request from node "
+                + command.getOriginNode()
+                + " incarnation "
+                + command.getOriginIncarnation()
+                + " refused: the node "
+                + now
+                + "; was the node fenced?"));
   }
 
   private void pruneExpiredTokens(long nowMillis) {
-    tokens.removeIf(token -> token.getExpiresMillis() != 0 && token.getExpiresMillis() <= nowMillis);
+    tokens.removeIf(
+        token -> token.getExpiresMillis() != 0 && token.getExpiresMillis() <= nowMillis);
   }
 
   private Event keyDeleted(String key, String cause, long nowMillis) {
@@ -290,7 +346,9 @@ public final class MetaState {
   }
 
   private Applied refused(ErrorCode code, String message) {
-    return new Applied(MetaReply.newBuilder().setError(code).setMessage(message).setRevision(revision).build(), List.of());
+    return new Applied(
+        MetaReply.newBuilder().setError(code).setMessage(message).setRevision(revision).build(),
+        List.of());
   }
 
   private static ErrorCode errorOf(KeySpace.Refusal refusal) {

@@ -26,10 +26,10 @@ import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.MD5FileUtil;
 import org.onefold.proto.Event;
 import org.onefold.proto.meta.ErrorCode;
@@ -41,14 +41,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Ratis edge of the meta group: decodes log entries, applies them to
- * {@link MetaState}, encodes the answers, writes and reads snapshots, and tells its
- * listeners what was applied and who leads. Nothing else: the rules are in MetaState.
+ * The Ratis edge of the meta group: decodes log entries, applies them to {@link MetaState}, encodes
+ * the answers, writes and reads snapshots, and tells its listeners what was applied and who leads.
+ * Nothing else: the rules are in MetaState.
  *
- * <p>Threads: Ratis applies on one thread; queries, snapshots and readers of
- * {@link #read} come from others, so the state is guarded by a read-write lock.
- * Listeners are called on the apply thread after the lock is released and must not
- * block (they hand the events to their own queues).
+ * <p>Threads: Ratis applies on one thread; queries, snapshots and readers of {@link #read} come
+ * from others, so the state is guarded by a read-write lock. Listeners are called on the apply
+ * thread after the lock is released and must not block (they hand the events to their own queues).
  */
 public final class MetaStateMachine extends BaseStateMachine {
   private static final Logger log = LoggerFactory.getLogger(MetaStateMachine.class);
@@ -65,8 +64,10 @@ public final class MetaStateMachine extends BaseStateMachine {
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
   /** Guarded by lock. */
   private final MetaState state = new MetaState();
+
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   public void addListener(Listener listener) {
@@ -88,8 +89,8 @@ public final class MetaStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Registers listener and hands reader the state under the same lock, so that the
-   * listener misses nothing applied after what reader saw.
+   * Registers listener and hands reader the state under the same lock, so that the listener misses
+   * nothing applied after what reader saw.
    */
   public <T> T readAndListen(Function<MetaState, T> reader, Listener listener) {
     lock.writeLock().lock();
@@ -102,7 +103,8 @@ public final class MetaStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
     load(storage.loadLatestSnapshot());
@@ -136,11 +138,16 @@ public final class MetaStateMachine extends BaseStateMachine {
   private MetaState.Applied apply(LogEntryProto entry) {
     MetaCommand command;
     try {
-      command = MetaCommand.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      command =
+          MetaCommand.parseFrom(
+              entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
     } catch (IOException e) {
       // Not a reason to stop the server: a client sent bytes that are no command.
-      return new MetaState.Applied(MetaReply.newBuilder()
-          .setError(ErrorCode.INVALID).setMessage("undecodable command at index " + entry.getIndex()).build(),
+      return new MetaState.Applied(
+          MetaReply.newBuilder()
+              .setError(ErrorCode.INVALID)
+              .setMessage("undecodable command at index " + entry.getIndex())
+              .build(),
           List.of());
     }
     return state.apply(command);
@@ -162,7 +169,8 @@ public final class MetaStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto configuration) {
+  public void notifyConfigurationChanged(
+      long term, long index, RaftConfigurationProto configuration) {
     List<Integer> voters = new ArrayList<>();
     List<Integer> nonvoters = new ArrayList<>();
     for (RaftPeerProto peer : configuration.getPeersList()) {
@@ -211,8 +219,12 @@ public final class MetaStateMachine extends BaseStateMachine {
     Files.move(partial.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
     var md5 = MD5FileUtil.computeMd5ForFile(file);
     MD5FileUtil.saveMD5File(file, md5);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-    log.info("snapshot of the meta state at index {} (revision {})", last.getIndex(), snapshot.getRevision());
+    storage.updateLatestSnapshot(
+        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    log.info(
+        "snapshot of the meta state at index {} (revision {})",
+        last.getIndex(),
+        snapshot.getRevision());
     return last.getIndex();
   }
 

@@ -12,13 +12,12 @@ import java.util.TreeMap;
 import org.onefold.proto.KeyValue;
 
 /**
- * The registry's keys and values: the seed's "data replication service". Keys are
- * ordered strings; every write is stamped with the meta group's revision, so a key
- * tells when it was created and last written, and compare-and-set works on the
- * last write's revision (as etcd's mod revision).
+ * The registry's keys and values: the seed's "data replication service". Keys are ordered strings;
+ * every write is stamped with the meta group's revision, so a key tells when it was created and
+ * last written, and compare-and-set works on the last write's revision (as etcd's mod revision).
  *
- * <p>A key may be bound to a node: it lives only while that node is up (the owner
- * calls {@link #deleteBoundTo} when the node goes down).
+ * <p>A key may be bound to a node: it lives only while that node is up (the owner calls {@link
+ * #deleteBoundTo} when the node goes down).
  *
  * <p>Pure, not thread-safe; the owner (MetaState) serializes access.
  */
@@ -26,10 +25,15 @@ public final class KeySpace {
   private final TreeMap<String, KeyValue> entries = new TreeMap<>();
 
   /** Why a write was refused; null fields of {@link Written} mean success. */
-  public enum Refusal { INVALID, TOO_LARGE, CONFLICT }
+  public enum Refusal {
+    INVALID,
+    TOO_LARGE,
+    CONFLICT
+  }
 
   /** The outcome of a put or delete: refused (with a reason), or done. */
-  public record Written(Refusal refusal, String message, Optional<KeyValue> previous, List<String> deletedKeys) {
+  public record Written(
+      Refusal refusal, String message, Optional<KeyValue> previous, List<String> deletedKeys) {
     static Written refused(Refusal refusal, String message) {
       return new Written(refusal, message, Optional.empty(), List.of());
     }
@@ -53,7 +57,8 @@ public final class KeySpace {
 
   public static Optional<String> checkValue(int valueBytes) {
     if (valueBytes > Limits.VALUE_BYTES_MAX) {
-      return Optional.of("value of " + valueBytes + " bytes; at most " + Limits.VALUE_BYTES_MAX + " (1 MiB)");
+      return Optional.of(
+          "value of " + valueBytes + " bytes; at most " + Limits.VALUE_BYTES_MAX + " (1 MiB)");
     }
     return Optional.empty();
   }
@@ -62,7 +67,9 @@ public final class KeySpace {
     return Optional.ofNullable(entries.get(key));
   }
 
-  /** Keys starting with prefix, in key order, at most limit of them (limit 0: the registry's cap). */
+  /**
+   * Keys starting with prefix, in key order, at most limit of them (limit 0: the registry's cap).
+   */
   public List<KeyValue> list(String prefix, int limit) {
     int cap = limit <= 0 ? Limits.LIST_ENTRIES_MAX : Math.min(limit, Limits.LIST_ENTRIES_MAX);
     List<KeyValue> found = new ArrayList<>();
@@ -76,10 +83,15 @@ public final class KeySpace {
   }
 
   /**
-   * Writes key at revision. With an expected mod revision, writes only if the key's
-   * last write was at that revision (0: only if the key does not exist).
+   * Writes key at revision. With an expected mod revision, writes only if the key's last write was
+   * at that revision (0: only if the key does not exist).
    */
-  public Written put(String key, ByteString value, OptionalLong expectedModRevision, int boundNode, long revision) {
+  public Written put(
+      String key,
+      ByteString value,
+      OptionalLong expectedModRevision,
+      int boundNode,
+      long revision) {
     Optional<String> badKey = checkKey(key);
     if (badKey.isPresent()) {
       return Written.refused(Refusal.INVALID, badKey.get());
@@ -93,14 +105,15 @@ public final class KeySpace {
     if (conflict.isPresent()) {
       return Written.refused(Refusal.CONFLICT, conflict.get());
     }
-    KeyValue written = KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(value)
-        .setCreateRevision(previous == null ? revision : previous.getCreateRevision())
-        .setModRevision(revision)
-        .setVersion(previous == null ? 1 : previous.getVersion() + 1)
-        .setBoundNode(boundNode)
-        .build();
+    KeyValue written =
+        KeyValue.newBuilder()
+            .setKey(key)
+            .setValue(value)
+            .setCreateRevision(previous == null ? revision : previous.getCreateRevision())
+            .setModRevision(revision)
+            .setVersion(previous == null ? 1 : previous.getVersion() + 1)
+            .setBoundNode(boundNode)
+            .build();
     entries.put(key, written);
     return new Written(null, "", Optional.ofNullable(previous), List.of());
   }
@@ -132,13 +145,16 @@ public final class KeySpace {
   /** Deletes every key bound to node; returns their names in key order. */
   public List<String> deleteBoundTo(int node) {
     List<String> deleted = new ArrayList<>();
-    entries.values().removeIf(entry -> {
-      if (entry.getBoundNode() == node) {
-        deleted.add(entry.getKey());
-        return true;
-      }
-      return false;
-    });
+    entries
+        .values()
+        .removeIf(
+            entry -> {
+              if (entry.getBoundNode() == node) {
+                deleted.add(entry.getKey());
+                return true;
+              }
+              return false;
+            });
     return deleted;
   }
 
@@ -164,7 +180,8 @@ public final class KeySpace {
     return entries.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
   }
 
-  private static Optional<String> checkExpected(String key, KeyValue previous, OptionalLong expected) {
+  private static Optional<String> checkExpected(
+      String key, KeyValue previous, OptionalLong expected) {
     if (expected.isEmpty()) {
       return Optional.empty();
     }

@@ -29,8 +29,8 @@ import java.nio.charset.StandardCharsets;
  * <p>Constants are those of Linux on x86_64 and aarch64, which agree for everything used here
  * (aarch64 uses the asm-generic values, and x86_64 matches them for these).
  *
- * <p>This is the one place that uses restricted FFM methods (downcalls, reinterpreting the
- * pointer strerror returns); the JVM must run with --enable-native-access=ALL-UNNAMED.
+ * <p>This is the one place that uses restricted FFM methods (downcalls, reinterpreting the pointer
+ * strerror returns); the JVM must run with --enable-native-access=ALL-UNNAMED.
  */
 @SuppressWarnings("restricted")
 final class Libc {
@@ -57,14 +57,15 @@ final class Libc {
   static final int SUN_PATH_BYTES = 108;
 
   /** struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; } */
-  static final StructLayout SOCKADDR_UN = MemoryLayout.structLayout(
-      JAVA_SHORT.withName("sun_family"),
-      MemoryLayout.sequenceLayout(SUN_PATH_BYTES, JAVA_BYTE)
-          .withName("sun_path"));
+  static final StructLayout SOCKADDR_UN =
+      MemoryLayout.structLayout(
+          JAVA_SHORT.withName("sun_family"),
+          MemoryLayout.sequenceLayout(SUN_PATH_BYTES, JAVA_BYTE).withName("sun_path"));
 
   /** struct ucred { pid_t pid; uid_t uid; gid_t gid; } */
-  static final StructLayout UCRED = MemoryLayout.structLayout(
-      JAVA_INT.withName("pid"), JAVA_INT.withName("uid"), JAVA_INT.withName("gid"));
+  static final StructLayout UCRED =
+      MemoryLayout.structLayout(
+          JAVA_INT.withName("pid"), JAVA_INT.withName("uid"), JAVA_INT.withName("gid"));
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -82,10 +83,12 @@ final class Libc {
       downcall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle LISTEN =
       downcall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle ACCEPT4 = downcall("accept4",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-  private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle ACCEPT4 =
+      downcall("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+  private static final MethodHandle GETSOCKOPT =
+      downcall(
+          "getsockopt",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
   private static final MethodHandle READ =
       downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
   private static final MethodHandle SEND =
@@ -94,8 +97,9 @@ final class Libc {
       downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle CLOSE =
       downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle STRERROR = LINKER.downcallHandle(
-      LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+  private static final MethodHandle STRERROR =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
   private Libc() {}
 
@@ -126,8 +130,13 @@ final class Libc {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment address = arena.allocate(SOCKADDR_UN); // zeroed, so sun_path ends in NUL
       address.set(JAVA_SHORT, 0, (short) AF_UNIX);
-      MemorySegment.copy(path, 0, address, JAVA_BYTE,
-          SOCKADDR_UN.byteOffset(MemoryLayout.PathElement.groupElement("sun_path")), path.length);
+      MemorySegment.copy(
+          path,
+          0,
+          address,
+          JAVA_BYTE,
+          SOCKADDR_UN.byteOffset(MemoryLayout.PathElement.groupElement("sun_path")),
+          path.length);
       result = (int) BIND.invokeExact(state, fd, address, (int) SOCKADDR_UN.byteSize());
     } catch (Throwable t) {
       throw unexpected("bind", t);
@@ -173,8 +182,11 @@ final class Libc {
       }
       check("getsockopt", result, state);
       if (length.get(JAVA_INT, 0) != UCRED.byteSize()) {
-        throw new IllegalStateException("SO_PEERCRED returned " + length.get(JAVA_INT, 0)
-            + " bytes, expected " + UCRED.byteSize());
+        throw new IllegalStateException(
+            "SO_PEERCRED returned "
+                + length.get(JAVA_INT, 0)
+                + " bytes, expected "
+                + UCRED.byteSize());
       }
       return new PeerCredentials(
           ucred.get(JAVA_INT, 0), ucred.get(JAVA_INT, 4), ucred.get(JAVA_INT, 8));
@@ -194,8 +206,8 @@ final class Libc {
   }
 
   /**
-   * send(2) with MSG_NOSIGNAL: like write(2) on a socket, but a peer that has gone away gives
-   * EPIPE instead of raising SIGPIPE in the whole process.
+   * send(2) with MSG_NOSIGNAL: like write(2) on a socket, but a peer that has gone away gives EPIPE
+   * instead of raising SIGPIPE in the whole process.
    */
   static long send(int fd, MemorySegment buffer, long count) throws ErrnoException {
     MemorySegment state = callState.get();
@@ -247,8 +259,7 @@ final class Libc {
     return result;
   }
 
-  private static long check(String call, long result, MemorySegment state)
-      throws ErrnoException {
+  private static long check(String call, long result, MemorySegment state) throws ErrnoException {
     if (result == -1) {
       throw new ErrnoException(call, (int) ERRNO.get(state, 0L));
     }

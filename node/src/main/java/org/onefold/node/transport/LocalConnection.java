@@ -11,10 +11,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One accepted local connection: the peer's kernel credentials and blocking byte streams over the
- * socket. Input is buffered in native memory, and a read returns as soon as one read(2) has
- * brought some bytes (it never blocks to fill the buffer), so message framing on top of it sees
- * each request as soon as it arrives. Output is not buffered: each write is sent in full before
- * it returns; wrap it in a BufferedOutputStream for many small writes.
+ * socket. Input is buffered in native memory, and a read returns as soon as one read(2) has brought
+ * some bytes (it never blocks to fill the buffer), so message framing on top of it sees each
+ * request as soon as it arrives. Output is not buffered: each write is sent in full before it
+ * returns; wrap it in a BufferedOutputStream for many small writes.
  *
  * <p>One thread at a time may read and one at a time may write (each stream serializes its own
  * callers); any thread may close. Closing either stream closes the connection.
@@ -22,6 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class LocalConnection implements AutoCloseable {
   /** Bytes moved per read(2) or send(2). */
   static final int BUFFER_BYTES = 64 * 1024;
+
   /** Consecutive EINTR results after which a call gives up. */
   static final int EINTR_RETRIES_MAX = 100;
 
@@ -41,8 +42,8 @@ public final class LocalConnection implements AutoCloseable {
   }
 
   /**
-   * Reads return -1 at end of stream, and a read blocked when the connection is closed returns
-   * -1 too; a read begun after close throws IOException.
+   * Reads return -1 at end of stream, and a read blocked when the connection is closed returns -1
+   * too; a read begun after close throws IOException.
    */
   public InputStream input() {
     return input;
@@ -135,6 +136,7 @@ public final class LocalConnection implements AutoCloseable {
 
   private final class Output extends OutputStream {
     private final ReentrantLock lock = new ReentrantLock();
+
     /** Guarded by lock. */
     private MemorySegment buffer;
 

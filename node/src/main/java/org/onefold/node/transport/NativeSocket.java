@@ -10,11 +10,11 @@ import org.slf4j.LoggerFactory;
  * A socket fd that any thread may close while other threads are inside calls on it.
  *
  * <p>close(2) on an fd that another thread is blocked on does not wake that thread on Linux, and
- * the fd number may be handed out again by the next open(2) while a thread is about to use it.
- * So {@link #close} only shuts the socket down (which makes a blocked read(2) return 0 and a
- * blocked accept(2) fail), and the fd is closed by whichever thread leaves the last call, as
- * {@link #acquire}/{@link #release} count them. The native buffers used with the fd live in an
- * arena that is freed together with it.
+ * the fd number may be handed out again by the next open(2) while a thread is about to use it. So
+ * {@link #close} only shuts the socket down (which makes a blocked read(2) return 0 and a blocked
+ * accept(2) fail), and the fd is closed by whichever thread leaves the last call, as {@link
+ * #acquire}/{@link #release} count them. The native buffers used with the fd live in an arena that
+ * is freed together with it.
  */
 final class NativeSocket {
   private static final Logger log = LoggerFactory.getLogger(NativeSocket.class);
@@ -24,6 +24,7 @@ final class NativeSocket {
   private int callsInProgress;
   private boolean closed;
   private boolean released;
+
   /** Created on first allocation, so that connections refused at once allocate nothing. */
   private Arena arena;
 

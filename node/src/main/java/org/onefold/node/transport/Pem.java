@@ -19,68 +19,66 @@ import org.bouncycastle.util.io.pem.PemReader;
 import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
- * PEM text and DER bytes of certificates and PKCS#8 keys. BouncyCastle reads and writes the
- * PEM armour; the JDK parses what is inside, so keys are ordinary SunEC keys.
+ * PEM text and DER bytes of certificates and PKCS#8 keys. BouncyCastle reads and writes the PEM
+ * armour; the JDK parses what is inside, so keys are ordinary SunEC keys.
  */
 final class Pem {
-    static final String CERTIFICATE = "CERTIFICATE";
-    static final String PRIVATE_KEY = "PRIVATE KEY";
+  static final String CERTIFICATE = "CERTIFICATE";
+  static final String PRIVATE_KEY = "PRIVATE KEY";
 
-    private Pem() {
-    }
+  private Pem() {}
 
-    static byte[] encode(String type, byte[] der) {
-        StringWriter text = new StringWriter();
-        try (PemWriter writer = new PemWriter(text)) {
-            writer.writeObject(new PemObject(type, der));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write PEM to memory", e);
-        }
-        return text.toString().getBytes(StandardCharsets.US_ASCII);
+  static byte[] encode(String type, byte[] der) {
+    StringWriter text = new StringWriter();
+    try (PemWriter writer = new PemWriter(text)) {
+      writer.writeObject(new PemObject(type, der));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write PEM to memory", e);
     }
+    return text.toString().getBytes(StandardCharsets.US_ASCII);
+  }
 
-    /** The DER inside the one PEM block of {@code text}, which must be of {@code type}. */
-    static byte[] decode(String type, byte[] text) throws GeneralSecurityException {
-        PemObject object;
-        try (PemReader reader = new PemReader(
-                new StringReader(new String(text, StandardCharsets.US_ASCII)))) {
-            object = reader.readPemObject();
-        } catch (IOException | RuntimeException e) {
-            throw new GeneralSecurityException("unreadable PEM: " + e.getMessage(), e);
-        }
-        if (object == null) {
-            throw new GeneralSecurityException("no PEM block found");
-        }
-        if (!object.getType().equals(type)) {
-            throw new GeneralSecurityException(
-                    "PEM block is " + object.getType() + ", expected " + type);
-        }
-        return object.getContent();
+  /** The DER inside the one PEM block of {@code text}, which must be of {@code type}. */
+  static byte[] decode(String type, byte[] text) throws GeneralSecurityException {
+    PemObject object;
+    try (PemReader reader =
+        new PemReader(new StringReader(new String(text, StandardCharsets.US_ASCII)))) {
+      object = reader.readPemObject();
+    } catch (IOException | RuntimeException e) {
+      throw new GeneralSecurityException("unreadable PEM: " + e.getMessage(), e);
     }
+    if (object == null) {
+      throw new GeneralSecurityException("no PEM block found");
+    }
+    if (!object.getType().equals(type)) {
+      throw new GeneralSecurityException("PEM block is " + object.getType() + ", expected " + type);
+    }
+    return object.getContent();
+  }
 
-    static X509Certificate certificateFromDer(byte[] der) throws CertificateException {
-        return (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(der));
-    }
+  static X509Certificate certificateFromDer(byte[] der) throws CertificateException {
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+  }
 
-    static PrivateKey privateKeyFromDer(byte[] der) throws GeneralSecurityException {
-        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
-    }
+  static PrivateKey privateKeyFromDer(byte[] der) throws GeneralSecurityException {
+    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
+  }
 
-    /** True if {@code privateKey} signs what {@code publicKey} verifies. */
-    static boolean keysMatch(PrivateKey privateKey, PublicKey publicKey) {
-        byte[] probe = "onefold key pair check".getBytes(StandardCharsets.US_ASCII);
-        try {
-            Signature signer = Signature.getInstance(ClusterCa.SIGNATURE_ALGORITHM);
-            signer.initSign(privateKey);
-            signer.update(probe);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(ClusterCa.SIGNATURE_ALGORITHM);
-            verifier.initVerify(publicKey);
-            verifier.update(probe);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
+  /** True if {@code privateKey} signs what {@code publicKey} verifies. */
+  static boolean keysMatch(PrivateKey privateKey, PublicKey publicKey) {
+    byte[] probe = "onefold key pair check".getBytes(StandardCharsets.US_ASCII);
+    try {
+      Signature signer = Signature.getInstance(ClusterCa.SIGNATURE_ALGORITHM);
+      signer.initSign(privateKey);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(ClusterCa.SIGNATURE_ALGORITHM);
+      verifier.initVerify(publicKey);
+      verifier.update(probe);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false;
     }
+  }
 }

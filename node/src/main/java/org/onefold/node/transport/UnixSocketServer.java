@@ -27,25 +27,27 @@ import org.slf4j.LoggerFactory;
 /**
  * A Unix stream socket server whose connections carry the peer's kernel credentials.
  *
- * <p>This is the door of the node's local API (the {@code ssi} command, the client library). Who
- * is calling decides what a call may do, so the caller's pid, uid and gid are taken from the
- * kernel with SO_PEERCRED when the connection is accepted, never from anything the caller sends.
- * The JDK's Unix domain sockets give no peer pid, so the server side calls libc through FFM
- * ({@link Libc}); clients use the JDK's own {@code SocketChannel}.
+ * <p>This is the door of the node's local API (the {@code ssi} command, the client library). Who is
+ * calling decides what a call may do, so the caller's pid, uid and gid are taken from the kernel
+ * with SO_PEERCRED when the connection is accepted, never from anything the caller sends. The JDK's
+ * Unix domain sockets give no peer pid, so the server side calls libc through FFM ({@link Libc});
+ * clients use the JDK's own {@code SocketChannel}.
  *
- * <p>Threads: one acceptor platform thread runs accept4(2) in a loop; each admitted connection
- * gets its own platform thread ("local-api-n") that runs the handler, then closes the connection.
+ * <p>Threads: one acceptor platform thread runs accept4(2) in a loop; each admitted connection gets
+ * its own platform thread ("local-api-n") that runs the handler, then closes the connection.
  * Connections past {@code connectionsMax} are closed at once and counted. The socket file is mode
- * 0666 so that any local user can connect; permission checks happen per call, on the
- * credentials. {@link #close} shuts down the listening socket and every connection (waking
- * blocked reads), then joins the threads within a bound.
+ * 0666 so that any local user can connect; permission checks happen per call, on the credentials.
+ * {@link #close} shuts down the listening socket and every connection (waking blocked reads), then
+ * joins the threads within a bound.
  */
 public final class UnixSocketServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UnixSocketServer.class);
 
   static final int LISTEN_BACKLOG = 128;
+
   /** How long close() waits, in all, for the acceptor and connection threads to end. */
   static final Duration CLOSE_WAIT_MAX = Duration.ofSeconds(5);
+
   /** Pause after accept4(2) runs out of fds or memory, so the acceptor does not spin. */
   static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
 
@@ -53,40 +55,55 @@ public final class UnixSocketServer implements AutoCloseable {
   private static final int S_IFSOCK = 0140000;
 
   private final Path path;
+
   /** The identity of the socket file we bound, so that close() deletes ours and nobody else's. */
   private final Object fileKey;
+
   private final int connectionsMax;
   private final ConnectionHandler handler;
+
   /** The listening socket; used by the acceptor, shut down by close(). */
   private final NativeSocket listener;
+
   private final Thread acceptor;
+
   /** Set once by close(); read by the acceptor. */
   private final AtomicBoolean closing = new AtomicBoolean();
+
   /** Raised by the acceptor, lowered by each connection's thread as it ends. */
   private final AtomicInteger activeConnections = new AtomicInteger();
+
   /** Raised by the acceptor only. */
   private final AtomicLong refusedConnections = new AtomicLong();
-  /** Open connections and their threads: added by the acceptor, removed by each connection's
-   *  thread as it ends, walked by close(). */
+
+  /**
+   * Open connections and their threads: added by the acceptor, removed by each connection's thread
+   * as it ends, walked by close().
+   */
   private final Map<LocalConnection, Thread> connections = new ConcurrentHashMap<>();
+
   /** Owned by the acceptor thread: numbers the connection threads. */
   private long connectionsAdmitted;
 
-  private UnixSocketServer(Path path, Object fileKey, int connectionsMax,
-      ConnectionHandler handler, NativeSocket listener) {
+  private UnixSocketServer(
+      Path path,
+      Object fileKey,
+      int connectionsMax,
+      ConnectionHandler handler,
+      NativeSocket listener) {
     this.path = path;
     this.fileKey = fileKey;
     this.connectionsMax = connectionsMax;
     this.handler = handler;
     this.listener = listener;
-    this.acceptor = Thread.ofPlatform().name("local-api-acceptor").daemon()
-        .unstarted(this::acceptLoop);
+    this.acceptor =
+        Thread.ofPlatform().name("local-api-acceptor").daemon().unstarted(this::acceptLoop);
   }
 
   /**
    * Binds path (mode 0666), listens, and starts the acceptor. A stale socket file at path (one
-   * nobody listens on) is removed first; a live one is an error. Errors name the path and the
-   * errno text, e.g. "cannot bind /x/ssid.sock: Address already in use".
+   * nobody listens on) is removed first; a live one is an error. Errors name the path and the errno
+   * text, e.g. "cannot bind /x/ssid.sock: Address already in use".
    */
   public static UnixSocketServer start(Path path, int connectionsMax, ConnectionHandler handler)
       throws IOException {
@@ -97,15 +114,22 @@ public final class UnixSocketServer implements AutoCloseable {
     }
     byte[] pathBytes = path.toString().getBytes(UTF_8);
     if (pathBytes.length >= Libc.SUN_PATH_BYTES) {
-      throw new IOException("cannot bind " + path + ": path is " + pathBytes.length
-          + " bytes, but sun_path holds at most " + (Libc.SUN_PATH_BYTES - 1) + " ("
-          + Libc.SUN_PATH_BYTES + " with the NUL); choose a shorter path");
+      throw new IOException(
+          "cannot bind "
+              + path
+              + ": path is "
+              + pathBytes.length
+              + " bytes, but sun_path holds at most "
+              + (Libc.SUN_PATH_BYTES - 1)
+              + " ("
+              + Libc.SUN_PATH_BYTES
+              + " with the NUL); choose a shorter path");
     }
     String inTheWay = removeStaleSocket(path);
     NativeSocket listener;
     try {
-      listener = new NativeSocket(
-          Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0));
+      listener =
+          new NativeSocket(Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0));
     } catch (ErrnoException e) {
       throw new IOException("cannot create a socket for " + path + ": " + e.errnoText(), e);
     }
@@ -120,8 +144,9 @@ public final class UnixSocketServer implements AutoCloseable {
       } finally {
         listener.release();
       }
-      Object fileKey = Files.readAttributes(path, BasicFileAttributes.class,
-          LinkOption.NOFOLLOW_LINKS).fileKey();
+      Object fileKey =
+          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+              .fileKey();
       UnixSocketServer server =
           new UnixSocketServer(path, fileKey, connectionsMax, handler, listener);
       server.acceptor.start();
@@ -133,9 +158,10 @@ public final class UnixSocketServer implements AutoCloseable {
         deleteQuietly(path);
       }
       if (e instanceof ErrnoException errno) {
-        String message = errno.call().equals("bind")
-            ? "cannot bind " + path + ": " + errno.errnoText() + inTheWay
-            : "cannot listen on " + path + ": " + errno.errnoText();
+        String message =
+            errno.call().equals("bind")
+                ? "cannot bind " + path + ": " + errno.errnoText() + inTheWay
+                : "cannot listen on " + path + ": " + errno.errnoText();
         throw new IOException(message, errno);
       }
       throw e;
@@ -199,8 +225,13 @@ public final class UnixSocketServer implements AutoCloseable {
       log.info("removed stale socket file {} (nobody listening)", path);
       return "";
     } catch (IOException e) {
-      throw new IOException("cannot bind " + path + ": cannot tell whether the socket file there"
-          + " is in use: " + e.getMessage(), e);
+      throw new IOException(
+          "cannot bind "
+              + path
+              + ": cannot tell whether the socket file there"
+              + " is in use: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -235,8 +266,8 @@ public final class UnixSocketServer implements AutoCloseable {
         return true;
       }
       case Libc.EMFILE, Libc.ENFILE, Libc.ENOBUFS, Libc.ENOMEM -> {
-        log.warn("accept on {}: {}; retrying in {} ms", path, e.errnoText(),
-            ACCEPT_BACKOFF.toMillis());
+        log.warn(
+            "accept on {}: {}; retrying in {} ms", path, e.errnoText(), ACCEPT_BACKOFF.toMillis());
         LockSupport.parkNanos(ACCEPT_BACKOFF.toNanos());
         return true;
       }
@@ -253,8 +284,11 @@ public final class UnixSocketServer implements AutoCloseable {
     if (activeConnections.get() >= connectionsMax) {
       socket.close();
       long refused = refusedConnections.incrementAndGet();
-      log.debug("refused a connection on {}: {} active (refused so far: {})", path,
-          connectionsMax, refused);
+      log.debug(
+          "refused a connection on {}: {} active (refused so far: {})",
+          path,
+          connectionsMax,
+          refused);
       return;
     }
     PeerCredentials peer;
@@ -268,8 +302,11 @@ public final class UnixSocketServer implements AutoCloseable {
     LocalConnection connection = new LocalConnection(socket, peer);
     activeConnections.incrementAndGet();
     connectionsAdmitted++;
-    Thread thread = Thread.ofPlatform().name("local-api-" + connectionsAdmitted).daemon()
-        .unstarted(() -> serve(connection));
+    Thread thread =
+        Thread.ofPlatform()
+            .name("local-api-" + connectionsAdmitted)
+            .daemon()
+            .unstarted(() -> serve(connection));
     connections.put(connection, thread);
     if (closing.get()) { // close() may have walked the map before the put
       forget(connection);
@@ -279,8 +316,11 @@ public final class UnixSocketServer implements AutoCloseable {
       thread.start();
     } catch (OutOfMemoryError e) {
       forget(connection);
-      log.warn("dropped a connection from pid {} on {}: cannot start a thread: {}", peer.pid(),
-          path, e.getMessage());
+      log.warn(
+          "dropped a connection from pid {} on {}: cannot start a thread: {}",
+          peer.pid(),
+          path,
+          e.getMessage());
     }
   }
 
@@ -308,7 +348,9 @@ public final class UnixSocketServer implements AutoCloseable {
     long waitNanos = deadlineNanos - System.nanoTime();
     try {
       if (waitNanos <= 0 || !thread.join(Duration.ofNanos(waitNanos))) {
-        log.warn("{} still running {} ms after close() began; leaving it", thread.getName(),
+        log.warn(
+            "{} still running {} ms after close() began; leaving it",
+            thread.getName(),
             CLOSE_WAIT_MAX.toMillis());
       }
     } catch (InterruptedException e) {
@@ -318,8 +360,9 @@ public final class UnixSocketServer implements AutoCloseable {
 
   private boolean isOurSocketFile() {
     try {
-      Object now = Files.readAttributes(path, BasicFileAttributes.class,
-          LinkOption.NOFOLLOW_LINKS).fileKey();
+      Object now =
+          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+              .fileKey();
       return Objects.equals(now, fileKey);
     } catch (IOException e) {
       return false; // gone already, or unreadable: nothing of ours to delete

@@ -32,47 +32,56 @@ import org.onefold.proto.local.ClusterReply;
 import org.onefold.proto.local.NodeStatus;
 
 /**
- * Several real nodes in one JVM, for scenario tests: each node is a whole
- * {@link NodeDaemon} (Raft member, failure detector, node RPC, local socket) on its own
- * loopback address {@code 127.0.0.(10+k)}, with its state directory {@code ROOT/nk}.
+ * Several real nodes in one JVM, for scenario tests: each node is a whole {@link NodeDaemon} (Raft
+ * member, failure detector, node RPC, local socket) on its own loopback address {@code
+ * 127.0.0.(10+k)}, with its state directory {@code ROOT/nk}.
  *
- * <p>Node k is always the k-th machine that joined: {@link #start(int)} brings nodes up
- * one at a time and waits until each is up in the node table before the next joins.
- * Ports are free ones picked once per node and kept across restarts, so that the
- * cluster does not collide with other work on the machine and a restarted node is
- * where the Raft configuration says it is.
+ * <p>Node k is always the k-th machine that joined: {@link #start(int)} brings nodes up one at a
+ * time and waits until each is up in the node table before the next joins. Ports are free ones
+ * picked once per node and kept across restarts, so that the cluster does not collide with other
+ * work on the machine and a restarted node is where the Raft configuration says it is.
  *
- * <p>Not thread-safe: the test thread drives it. Clients from {@link #client} may be
- * used from other threads (an OnefoldClient is safe to share).
+ * <p>Not thread-safe: the test thread drives it. Clients from {@link #client} may be used from
+ * other threads (an OnefoldClient is safe to share).
  */
 final class InProcessCluster implements AutoCloseable {
   /** The bound on every wait for something that normally takes well under a second. */
   static final Duration WAIT = Duration.ofSeconds(10);
-  /** The bound on a wait that includes a voter replacement (replace-voter-after plus a reconfiguration). */
-  static final Duration WAIT_LONG = Duration.ofSeconds(20);
-  private static final int ADDRESS_BASE = 10;
+
   /**
-   * Timing twice as tolerant as ssid's defaults: all nodes share one JVM, and the test
-   * machine may be busy with other work, so a stall of a few hundred milliseconds must
-   * not take a live node for dead. The scenarios test behaviour; speed is measured in bench/.
+   * The bound on a wait that includes a voter replacement (replace-voter-after plus a
+   * reconfiguration).
    */
-  private static final Map<String, String> TOLERANT_TIMING = Map.of(
-      "down-after", "1s", "election-timeout-min", "300ms", "election-timeout-max", "600ms");
+  static final Duration WAIT_LONG = Duration.ofSeconds(20);
+
+  private static final int ADDRESS_BASE = 10;
+
+  /**
+   * Timing twice as tolerant as ssid's defaults: all nodes share one JVM, and the test machine may
+   * be busy with other work, so a stall of a few hundred milliseconds must not take a live node for
+   * dead. The scenarios test behaviour; speed is measured in bench/.
+   */
+  private static final Map<String, String> TOLERANT_TIMING =
+      Map.of("down-after", "1s", "election-timeout-min", "300ms", "election-timeout-max", "600ms");
+
   private static final int NODES_MAX = 20;
 
   private final Path root;
   private final Map<String, String> settings;
+
   /** The daemons that run now, by node number. */
   private final Map<Integer, NodeDaemon> running = new TreeMap<>();
+
   /** Every node started so far, by node number: its ports, kept across restarts. */
   private final Map<Integer, Ports> ports = new HashMap<>();
+
   private final Map<Integer, OnefoldClient> clients = new HashMap<>();
 
   private record Ports(int rpc, int raft) {}
 
   /**
-   * A cluster whose nodes live under root and run with settings (flag names as ssid
-   * takes them, e.g. "replace-voter-after" = "2s") on top of their own dir and address.
+   * A cluster whose nodes live under root and run with settings (flag names as ssid takes them,
+   * e.g. "replace-voter-after" = "2s") on top of their own dir and address.
    */
   InProcessCluster(Path root, Map<String, String> settings) {
     this.root = root;
@@ -99,22 +108,32 @@ final class InProcessCluster implements AutoCloseable {
   /** Starts the next new node: bootstrap if it is the first, else join through a running node. */
   private void startNew(int node) {
     if (node != ports.size() + 1) {
-      throw new IllegalStateException("node " + node + " cannot start new: " + ports.size() + " nodes exist");
+      throw new IllegalStateException(
+          "node " + node + " cannot start new: " + ports.size() + " nodes exist");
     }
     Ports chosen = new Ports(freePort(node), freePort(node));
     ports.put(node, chosen);
     Map<String, String> flags = flags(node);
     if (node > 1) {
-      int through = running.keySet().stream().findFirst()
-          .orElseThrow(() -> new IllegalStateException("no running node for node " + node + " to join through"));
+      int through =
+          running.keySet().stream()
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "no running node for node " + node + " to join through"));
       flags.put("join", address(through) + ":" + ports.get(through).rpc());
       flags.put("token", joinToken());
     }
     NodeDaemon daemon = launch(node, flags);
     if (daemon.node() != node) {
       daemon.closeAbruptly();
-      throw new IllegalStateException("machine " + node + " joined as node " + daemon.node()
-          + "; nodes must join one at a time");
+      throw new IllegalStateException(
+          "machine "
+              + node
+              + " joined as node "
+              + daemon.node()
+              + "; nodes must join one at a time");
     }
     awaitUp(node);
   }
@@ -122,7 +141,8 @@ final class InProcessCluster implements AutoCloseable {
   /** Starts node again on its state directory (after kill or stop), and waits until it is up. */
   NodeDaemon restart(int node) {
     if (!ports.containsKey(node) || running.containsKey(node)) {
-      throw new IllegalStateException("node " + node + " is " + (running.containsKey(node) ? "running" : "unknown"));
+      throw new IllegalStateException(
+          "node " + node + " is " + (running.containsKey(node) ? "running" : "unknown"));
     }
     NodeDaemon daemon = launch(node, flags(node));
     awaitUp(node);
@@ -131,7 +151,8 @@ final class InProcessCluster implements AutoCloseable {
 
   private NodeDaemon launch(int node, Map<String, String> flags) {
     try {
-      NodeDaemon daemon = NodeDaemon.start(NodeSettings.resolve(flags, Map.of()), InstantSource.system());
+      NodeDaemon daemon =
+          NodeDaemon.start(NodeSettings.resolve(flags, Map.of()), InstantSource.system());
       running.put(node, daemon);
       return daemon;
     } catch (NodeDaemon.StartException | NodeSettings.SettingsException e) {
@@ -150,7 +171,8 @@ final class InProcessCluster implements AutoCloseable {
 
   private void awaitUp(int node) {
     await("node " + node + " up in its own view of the node table")
-        .atMost(WAIT).ignoreExceptions()
+        .atMost(WAIT)
+        .ignoreExceptions()
         .until(() -> isUp(client(node).cluster(), node));
   }
 
@@ -179,7 +201,8 @@ final class InProcessCluster implements AutoCloseable {
   NodeDaemon daemon(int node) {
     NodeDaemon daemon = running.get(node);
     if (daemon == null) {
-      throw new IllegalStateException("node " + node + " is not running; running: " + running.keySet());
+      throw new IllegalStateException(
+          "node " + node + " is not running; running: " + running.keySet());
     }
     return daemon;
   }
@@ -191,7 +214,8 @@ final class InProcessCluster implements AutoCloseable {
   /** A client of node's local socket, made once per run of the node. */
   OnefoldClient client(int node) {
     daemon(node);
-    return clients.computeIfAbsent(node, ignored -> OnefoldClient.connect(directory(node).resolve("ssid.sock")));
+    return clients.computeIfAbsent(
+        node, ignored -> OnefoldClient.connect(directory(node).resolve("ssid.sock")));
   }
 
   private void closeClient(int node) {
@@ -207,42 +231,58 @@ final class InProcessCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until every running node's view satisfies condition and they agree on the
-   * leader, and returns node from's view.
+   * Waits until every running node's view satisfies condition and they agree on the leader, and
+   * returns node from's view.
    */
   ClusterReply awaitViews(String what, Duration atMost, Predicate<ClusterReply> condition) {
     Map<Integer, String> lastViews = new java.util.concurrent.ConcurrentSkipListMap<>();
     try {
-      await(what).atMost(atMost).ignoreExceptions().until(() -> {
-        Set<Integer> leaders = new TreeSet<>();
-        boolean all = true;
-        for (int node : running.keySet()) {
-          ClusterReply view;
-          try {
-            view = view(node);
-          } catch (RuntimeException e) {
-            lastViews.put(node, e.toString());
-            throw e;
-          }
-          lastViews.put(node, describe(view));
-          all &= condition.test(view);
-          leaders.add(view.getLeader());
-        }
-        return all && leaders.size() == 1 && running.containsKey(leaders.iterator().next());
-      });
+      await(what)
+          .atMost(atMost)
+          .ignoreExceptions()
+          .until(
+              () -> {
+                Set<Integer> leaders = new TreeSet<>();
+                boolean all = true;
+                for (int node : running.keySet()) {
+                  ClusterReply view;
+                  try {
+                    view = view(node);
+                  } catch (RuntimeException e) {
+                    lastViews.put(node, e.toString());
+                    throw e;
+                  }
+                  lastViews.put(node, describe(view));
+                  all &= condition.test(view);
+                  leaders.add(view.getLeader());
+                }
+                return all && leaders.size() == 1 && running.containsKey(leaders.iterator().next());
+              });
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError("no " + what + " within " + atMost.toSeconds() + " s; last views: " + lastViews, e);
+      throw new AssertionError(
+          "no " + what + " within " + atMost.toSeconds() + " s; last views: " + lastViews, e);
     }
     return view(running.keySet().iterator().next());
   }
 
   /** A view in one line: leader, then each node's state, incarnation and role. */
   static String describe(ClusterReply view) {
-    return "leader " + view.getLeader() + " revision " + view.getRevision() + view.getNodesList().stream()
-        .map(status -> " " + status.getRecord().getNode() + ":"
-            + (status.getRecord().getState() == NodeState.NODE_UP ? "up" : "down")
-            + "/" + status.getRecord().getIncarnation() + "/" + status.getRole())
-        .collect(Collectors.joining(","));
+    return "leader "
+        + view.getLeader()
+        + " revision "
+        + view.getRevision()
+        + view.getNodesList().stream()
+            .map(
+                status ->
+                    " "
+                        + status.getRecord().getNode()
+                        + ":"
+                        + (status.getRecord().getState() == NodeState.NODE_UP ? "up" : "down")
+                        + "/"
+                        + status.getRecord().getIncarnation()
+                        + "/"
+                        + status.getRole())
+            .collect(Collectors.joining(","));
   }
 
   ClusterReply awaitViews(String what, Predicate<ClusterReply> condition) {
@@ -251,7 +291,8 @@ final class InProcessCluster implements AutoCloseable {
 
   /** The leader every running node names, once they agree on a running one. */
   int awaitLeader() {
-    return awaitViews("a leader among the running nodes that all of them name", view -> true).getLeader();
+    return awaitViews("a leader among the running nodes that all of them name", view -> true)
+        .getLeader();
   }
 
   Path directory(int node) {
@@ -262,7 +303,10 @@ final class InProcessCluster implements AutoCloseable {
     return "127.0.0." + (ADDRESS_BASE + node);
   }
 
-  /** A port free now on node's address; a later bind may still lose a race, which fails the start loudly. */
+  /**
+   * A port free now on node's address; a later bind may still lose a race, which fails the start
+   * loudly.
+   */
   private static int freePort(int node) {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(address(node)))) {
       return socket.getLocalPort();
@@ -274,7 +318,10 @@ final class InProcessCluster implements AutoCloseable {
   // Reading a view.
 
   static Optional<NodeRecord> record(ClusterReply view, int node) {
-    return view.getNodesList().stream().map(NodeStatus::getRecord).filter(r -> r.getNode() == node).findFirst();
+    return view.getNodesList().stream()
+        .map(NodeStatus::getRecord)
+        .filter(r -> r.getNode() == node)
+        .findFirst();
   }
 
   static boolean isUp(ClusterReply view, int node) {
@@ -299,8 +346,10 @@ final class InProcessCluster implements AutoCloseable {
   }
 
   static Set<Integer> up(ClusterReply view) {
-    return view.getNodesList().stream().map(NodeStatus::getRecord)
-        .filter(r -> r.getState() == NodeState.NODE_UP).map(NodeRecord::getNode)
+    return view.getNodesList().stream()
+        .map(NodeStatus::getRecord)
+        .filter(r -> r.getState() == NodeState.NODE_UP)
+        .map(NodeRecord::getNode)
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
@@ -309,13 +358,15 @@ final class InProcessCluster implements AutoCloseable {
   }
 
   private static Set<Integer> nodesWithRole(ClusterReply view, Set<String> roles) {
-    return view.getNodesList().stream().filter(status -> roles.contains(status.getRole()))
-        .map(status -> status.getRecord().getNode()).collect(Collectors.toCollection(TreeSet::new));
+    return view.getNodesList().stream()
+        .filter(status -> roles.contains(status.getRole()))
+        .map(status -> status.getRecord().getNode())
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   /**
-   * Stops every running node abruptly (no quorum is needed to stop), all at once: each
-   * stop takes about a second, mostly Ratis and gRPC shutting down.
+   * Stops every running node abruptly (no quorum is needed to stop), all at once: each stop takes
+   * about a second, mostly Ratis and gRPC shutting down.
    */
   @Override
   public void close() {
@@ -324,13 +375,17 @@ final class InProcessCluster implements AutoCloseable {
     List<Thread> stopping = new ArrayList<>();
     List<RuntimeException> failures = new CopyOnWriteArrayList<>();
     for (var entry : running.entrySet()) {
-      stopping.add(Thread.ofPlatform().name("stop-node-" + entry.getKey()).start(() -> {
-        try {
-          entry.getValue().closeAbruptly();
-        } catch (RuntimeException e) {
-          failures.add(e);
-        }
-      }));
+      stopping.add(
+          Thread.ofPlatform()
+              .name("stop-node-" + entry.getKey())
+              .start(
+                  () -> {
+                    try {
+                      entry.getValue().closeAbruptly();
+                    } catch (RuntimeException e) {
+                      failures.add(e);
+                    }
+                  }));
     }
     for (Thread thread : stopping) {
       try {

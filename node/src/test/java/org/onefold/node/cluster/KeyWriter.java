@@ -10,11 +10,10 @@ import org.onefold.client.OnefoldException;
 import org.onefold.proto.local.Error;
 
 /**
- * A stream of registry writes from one thread, for failure scenarios: puts
- * {@code PREFIX/00000 .. PREFIX/(count-1)} through one node's client, one after the
- * other, and records which the daemon acknowledged (with the revision it answered)
- * and which failed. A failed write may or may not have happened; an acknowledged
- * one must never be lost.
+ * A stream of registry writes from one thread, for failure scenarios: puts {@code PREFIX/00000 ..
+ * PREFIX/(count-1)} through one node's client, one after the other, and records which the daemon
+ * acknowledged (with the revision it answered) and which failed. A failed write may or may not have
+ * happened; an acknowledged one must never be lost.
  */
 final class KeyWriter implements AutoCloseable {
   /** A write the daemon answered with success. */
@@ -51,7 +50,8 @@ final class KeyWriter implements AutoCloseable {
         String key = key(prefix, index);
         String value = "value of " + key;
         try {
-          long revision = client.registry().put(key, value.getBytes(StandardCharsets.UTF_8)).getRevision();
+          long revision =
+              client.registry().put(key, value.getBytes(StandardCharsets.UTF_8)).getRevision();
           acknowledged.add(new Acknowledged(key, value, revision));
         } catch (OnefoldException e) {
           if (e.code() != Error.Code.UNAVAILABLE) {
@@ -80,8 +80,15 @@ final class KeyWriter implements AutoCloseable {
   /** Waits for the last write, within atMost; fails if the writer met anything but UNAVAILABLE. */
   void awaitDone(Duration atMost) throws InterruptedException {
     if (!thread.join(atMost)) {
-      throw new AssertionError("the writer did not finish " + count + " writes within " + atMost.toSeconds()
-          + " s; acknowledged " + acknowledged.size() + ", failed " + failed.size());
+      throw new AssertionError(
+          "the writer did not finish "
+              + count
+              + " writes within "
+              + atMost.toSeconds()
+              + " s; acknowledged "
+              + acknowledged.size()
+              + ", failed "
+              + failed.size());
     }
     if (unexpected != null) {
       throw new AssertionError("the writer failed unexpectedly", unexpected);

@@ -17,10 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.onefold.node.NodeDaemon;
 import org.onefold.proto.local.ClusterReply;
 
-/** Membership on real daemons: forming a cluster, a node crashing and coming back, losing the leader. */
+/**
+ * Membership on real daemons: forming a cluster, a node crashing and coming back, losing the
+ * leader.
+ */
 class MembershipClusterTest {
-  @TempDir
-  Path root;
+  @TempDir Path root;
   private InProcessCluster cluster;
 
   @AfterEach
@@ -35,8 +37,9 @@ class MembershipClusterTest {
   void threeNodesFormACluster() {
     cluster = new InProcessCluster(root).start(3);
 
-    ClusterReply view = cluster.awaitViews("voters 1 2 3 in every node's view",
-        reply -> voters(reply).equals(Set.of(1, 2, 3)));
+    ClusterReply view =
+        cluster.awaitViews(
+            "voters 1 2 3 in every node's view", reply -> voters(reply).equals(Set.of(1, 2, 3)));
 
     assertThat(up(view)).containsExactly(1, 2, 3);
     assertThat(roles(view)).filteredOn("leader"::equals).hasSize(1);
@@ -58,12 +61,17 @@ class MembershipClusterTest {
     long before = incarnation(cluster.view(leader), follower);
 
     cluster.kill(follower);
-    cluster.awaitViews("node " + follower + " down in every running node's view", view -> isDown(view, follower));
+    cluster.awaitViews(
+        "node " + follower + " down in every running node's view", view -> isDown(view, follower));
 
     NodeDaemon restarted = cluster.restart(follower);
-    ClusterReply view = cluster.awaitViews("node " + follower + " up again everywhere",
-        reply -> isUp(reply, follower) && incarnation(reply, follower) > before);
-    assertThat(incarnation(view, follower)).isEqualTo(restarted.incarnation()).isGreaterThan(before);
+    ClusterReply view =
+        cluster.awaitViews(
+            "node " + follower + " up again everywhere",
+            reply -> isUp(reply, follower) && incarnation(reply, follower) > before);
+    assertThat(incarnation(view, follower))
+        .isEqualTo(restarted.incarnation())
+        .isGreaterThan(before);
     assertThat(up(view)).containsExactly(1, 2, 3);
   }
 
@@ -76,8 +84,10 @@ class MembershipClusterTest {
 
     cluster.kill(oldLeader);
 
-    ClusterReply view = cluster.awaitViews("a new leader that shows node " + oldLeader + " down",
-        reply -> reply.getLeader() != oldLeader && isDown(reply, oldLeader));
+    ClusterReply view =
+        cluster.awaitViews(
+            "a new leader that shows node " + oldLeader + " down",
+            reply -> reply.getLeader() != oldLeader && isDown(reply, oldLeader));
     assertThat(view.getLeader()).isNotEqualTo(oldLeader).isIn(cluster.running());
     assertThat(up(view)).isEqualTo(cluster.running());
   }

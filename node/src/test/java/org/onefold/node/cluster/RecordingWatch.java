@@ -7,9 +7,9 @@ import org.onefold.client.OnefoldClient;
 import org.onefold.proto.Event;
 
 /**
- * A registry watch whose events a thread of its own records, so that the test thread
- * can wait for them with a bound. It starts at the node's current revision + 1, so
- * that no write made after it was opened can slip past it.
+ * A registry watch whose events a thread of its own records, so that the test thread can wait for
+ * them with a bound. It starts at the node's current revision + 1, so that no write made after it
+ * was opened can slip past it.
  */
 final class RecordingWatch implements AutoCloseable {
   private final EventStream stream;

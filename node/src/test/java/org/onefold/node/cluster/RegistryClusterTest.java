@@ -14,8 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,15 +28,19 @@ import org.onefold.proto.Event;
 import org.onefold.proto.KeyValue;
 import org.onefold.proto.local.Error;
 
-/** The registry on real daemons: writes and watches across node failures, bound keys, compare-and-set. */
+/**
+ * The registry on real daemons: writes and watches across node failures, bound keys,
+ * compare-and-set.
+ */
 class RegistryClusterTest {
   private static final int WRITES = 200;
+
   /** Writes acknowledged before the kill, so that the failure falls mid-stream. */
   private static final int WRITES_BEFORE_KILL = 50;
+
   private static final Duration WRITER_DONE = Duration.ofSeconds(90);
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
   private InProcessCluster cluster;
   private final List<AutoCloseable> opened = new java.util.ArrayList<>();
 
@@ -58,7 +62,9 @@ class RegistryClusterTest {
   /** Three nodes with voters 1 2 3, and the leader they agree on. */
   private int threeVotersAndTheirLeader() {
     cluster = new InProcessCluster(root).start(3);
-    return cluster.awaitViews("voters 1 2 3", view -> voters(view).equals(Set.of(1, 2, 3))).getLeader();
+    return cluster
+        .awaitViews("voters 1 2 3", view -> voters(view).equals(Set.of(1, 2, 3)))
+        .getLeader();
   }
 
   private static int otherThan(int excluded) {
@@ -70,53 +76,73 @@ class RegistryClusterTest {
   }
 
   /**
-   * A linearizable get; an UNAVAILABLE answer (the group is electing, say) is asked
-   * again within {@link InProcessCluster#WAIT}, as it says nothing about the key.
+   * A linearizable get; an UNAVAILABLE answer (the group is electing, say) is asked again within
+   * {@link InProcessCluster#WAIT}, as it says nothing about the key.
    */
   private static Optional<KeyValue> getRetryingWhileUnavailable(OnefoldClient client, String key) {
     AtomicReference<Optional<KeyValue>> found = new AtomicReference<>();
-    await("a get of " + key + " answered").atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
-        .ignoreExceptionsMatching(e -> e instanceof OnefoldException o && o.code() == Error.Code.UNAVAILABLE)
-        .until(() -> {
-          found.set(client.registry().get(key));
-          return true;
-        });
+    await("a get of " + key + " answered")
+        .atMost(WAIT)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptionsMatching(
+            e -> e instanceof OnefoldException o && o.code() == Error.Code.UNAVAILABLE)
+        .until(
+            () -> {
+              found.set(client.registry().get(key));
+              return true;
+            });
     return found.get();
   }
 
   @Test
-  @DisplayName("no acknowledged write is lost when a minority of voters is killed during a stream of writes")
+  @DisplayName(
+      "no acknowledged write is lost when a minority of voters is killed during a stream of writes")
   void noAcknowledgedWriteLostWhenTheLeaderIsKilledMidStream() throws InterruptedException {
     int leader = threeVotersAndTheirLeader();
     int writerNode = otherThan(leader);
     KeyWriter writer = opened(new KeyWriter(cluster.client(writerNode), "stream", WRITES)).start();
-    await("the first " + WRITES_BEFORE_KILL + " writes").atMost(InProcessCluster.WAIT_LONG)
+    await("the first " + WRITES_BEFORE_KILL + " writes")
+        .atMost(InProcessCluster.WAIT_LONG)
         .until(() -> writer.acknowledgedCount() >= WRITES_BEFORE_KILL);
 
     cluster.kill(leader);
     writer.awaitDone(WRITER_DONE);
 
     List<KeyWriter.Acknowledged> acknowledged = writer.acknowledged();
-    assertThat(acknowledged.size()).as("writes acknowledged (failed: %s)", writer.failed())
+    assertThat(acknowledged.size())
+        .as("writes acknowledged (failed: %s)", writer.failed())
         .isGreaterThan(WRITES_BEFORE_KILL);
     for (int node : cluster.running()) {
       OnefoldClient client = cluster.client(node);
       AtomicReference<Map<String, KeyValue>> listing = new AtomicReference<>();
-      await("a list of stream/ on node " + node).atMost(WAIT).ignoreExceptions().until(() -> {
-        listing.set(entriesByKey(client.registry().list("stream/", 0)));
-        return true;
-      });
+      await("a list of stream/ on node " + node)
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .until(
+              () -> {
+                listing.set(entriesByKey(client.registry().list("stream/", 0)));
+                return true;
+              });
       Map<String, KeyValue> listed = listing.get();
       for (int index = 0; index < acknowledged.size(); index++) {
         KeyWriter.Acknowledged write = acknowledged.get(index);
-        // Every key in a linearizable list; every tenth one also in a linearizable get (each costs a round trip).
-        KeyValue entry = index % 10 == 0 ? getRetryingWhileUnavailable(client, write.key()).orElse(null)
-            : listed.get(write.key());
-        assertThat(entry).as("acknowledged write of %s at revision %d on node %d", write.key(), write.revision(), node)
+        // Every key in a linearizable list; every tenth one also in a linearizable get (each costs
+        // a round trip).
+        KeyValue entry =
+            index % 10 == 0
+                ? getRetryingWhileUnavailable(client, write.key()).orElse(null)
+                : listed.get(write.key());
+        assertThat(entry)
+            .as(
+                "acknowledged write of %s at revision %d on node %d",
+                write.key(), write.revision(), node)
             .isNotNull();
-        assertThat(entry.getValue().toStringUtf8()).as("value of %s on node %d", write.key(), node)
+        assertThat(entry.getValue().toStringUtf8())
+            .as("value of %s on node %d", write.key(), node)
             .isEqualTo(write.value());
-        assertThat(entry.getModRevision()).as("revision of %s on node %d", write.key(), node)
+        assertThat(entry.getModRevision())
+            .as("revision of %s on node %d", write.key(), node)
             .isEqualTo(write.revision());
       }
     }
@@ -135,15 +161,20 @@ class RegistryClusterTest {
     int watched = otherThan(leader);
     RecordingWatch watch = opened(new RecordingWatch(cluster.client(watched), "stream/"));
     KeyWriter writer = opened(new KeyWriter(cluster.client(watched), "stream", WRITES)).start();
-    await("the first " + WRITES_BEFORE_KILL + " writes").atMost(InProcessCluster.WAIT_LONG)
+    await("the first " + WRITES_BEFORE_KILL + " writes")
+        .atMost(InProcessCluster.WAIT_LONG)
         .until(() -> writer.acknowledgedCount() >= WRITES_BEFORE_KILL);
 
     cluster.kill(leader);
     writer.awaitDone(WRITER_DONE);
     List<KeyWriter.Acknowledged> acknowledged = writer.acknowledged();
     long lastRevision = acknowledged.getLast().revision();
-    await("the watch reaching revision " + lastRevision).atMost(WAIT)
-        .until(() -> !watch.events().isEmpty() && watch.events().getLast().getRevision() >= lastRevision);
+    await("the watch reaching revision " + lastRevision)
+        .atMost(WAIT)
+        .until(
+            () ->
+                !watch.events().isEmpty()
+                    && watch.events().getLast().getRevision() >= lastRevision);
 
     List<Event> events = watch.events();
     assertThat(watch.ended()).as("the watch ended early").isNull();
@@ -152,14 +183,19 @@ class RegistryClusterTest {
     Map<String, Long> seen = new HashMap<>();
     for (Event event : events) {
       Long earlier = seen.put(event.getPut().getEntry().getKey(), event.getRevision());
-      assertThat(earlier).as("a second put of %s, at revision %d", event.getPut().getEntry().getKey(),
-          event.getRevision()).isNull();
+      assertThat(earlier)
+          .as(
+              "a second put of %s, at revision %d",
+              event.getPut().getEntry().getKey(), event.getRevision())
+          .isNull();
     }
     for (KeyWriter.Acknowledged write : acknowledged) {
-      assertThat(seen.get(write.key())).as("the watch's revision for acknowledged %s", write.key())
+      assertThat(seen.get(write.key()))
+          .as("the watch's revision for acknowledged %s", write.key())
           .isEqualTo(write.revision());
     }
-    assertThat(events).hasSizeBetween(acknowledged.size(), acknowledged.size() + writer.failed().size());
+    assertThat(events)
+        .hasSizeBetween(acknowledged.size(), acknowledged.size() + writer.failed().size());
   }
 
   @Test
@@ -171,48 +207,70 @@ class RegistryClusterTest {
     OnefoldClient third = cluster.client(3);
     third.registry().put("services/web", bytes("node 3"), PutOptions.plain().boundToNode());
     third.registry().put("services/archive", bytes("kept"));
-    assertThat(cluster.client(1).registry().get("services/web")).get()
-        .extracting(KeyValue::getBoundNode).isEqualTo(3);
+    assertThat(cluster.client(1).registry().get("services/web"))
+        .get()
+        .extracting(KeyValue::getBoundNode)
+        .isEqualTo(3);
 
     cluster.kill(3);
 
     cluster.awaitViews("node 3 down", view -> isDown(view, 3));
-    await("services/web gone").atMost(WAIT).ignoreExceptions()
+    await("services/web gone")
+        .atMost(WAIT)
+        .ignoreExceptions()
         .until(() -> cluster.client(1).registry().get("services/web").isEmpty());
-    await("the watch seeing the delete").atMost(WAIT)
+    await("the watch seeing the delete")
+        .atMost(WAIT)
         .until(() -> watch.events().stream().anyMatch(Event::hasDeleted));
     Event deleted = watch.events().stream().filter(Event::hasDeleted).findFirst().orElseThrow();
     assertThat(deleted.getDeleted().getKey()).isEqualTo("services/web");
     assertThat(deleted.getDeleted().getCause()).isEqualTo("node-down");
-    assertThat(cluster.client(2).registry().get("services/archive")).get()
-        .extracting(entry -> entry.getValue().toStringUtf8()).isEqualTo("kept");
+    assertThat(cluster.client(2).registry().get("services/archive"))
+        .get()
+        .extracting(entry -> entry.getValue().toStringUtf8())
+        .isEqualTo("kept");
   }
 
   @Test
-  @DisplayName("compare-and-set on revision: a stale revision is CONFLICT, a value over 1 MiB is TOO_LARGE")
+  @DisplayName(
+      "compare-and-set on revision: a stale revision is CONFLICT, a value over 1 MiB is TOO_LARGE")
   void compareAndSetConflictsAndTooLargeValues() {
     threeVotersAndTheirLeader();
     var registry = cluster.client(2).registry();
-    long created = registry.put("config/mode", bytes("a"), PutOptions.ifModRevision(0)).getRevision();
+    long created =
+        registry.put("config/mode", bytes("a"), PutOptions.ifModRevision(0)).getRevision();
 
     assertThatThrownBy(() -> registry.put("config/mode", bytes("b"), PutOptions.ifModRevision(0)))
-        .isInstanceOfSatisfying(OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.CONFLICT));
-    assertThatThrownBy(() -> registry.put("config/mode", bytes("b"), PutOptions.ifModRevision(created - 1)))
-        .isInstanceOfSatisfying(OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.CONFLICT));
-    long updated = registry.put("config/mode", bytes("c"), PutOptions.ifModRevision(created)).getRevision();
-    assertThatThrownBy(() -> registry.put("config/mode", bytes("d"), PutOptions.ifModRevision(created)))
-        .isInstanceOfSatisfying(OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.CONFLICT));
+        .isInstanceOfSatisfying(
+            OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.CONFLICT));
+    assertThatThrownBy(
+            () -> registry.put("config/mode", bytes("b"), PutOptions.ifModRevision(created - 1)))
+        .isInstanceOfSatisfying(
+            OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.CONFLICT));
+    long updated =
+        registry.put("config/mode", bytes("c"), PutOptions.ifModRevision(created)).getRevision();
+    assertThatThrownBy(
+            () -> registry.put("config/mode", bytes("d"), PutOptions.ifModRevision(created)))
+        .isInstanceOfSatisfying(
+            OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.CONFLICT));
     assertThatThrownBy(() -> registry.deleteIfModRevision("config/mode", created))
-        .isInstanceOfSatisfying(OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.CONFLICT));
-    assertThat(cluster.client(3).registry().get("config/mode")).get().satisfies(entry -> {
-      assertThat(entry.getValue().toStringUtf8()).isEqualTo("c");
-      assertThat(entry.getModRevision()).isEqualTo(updated);
-    });
+        .isInstanceOfSatisfying(
+            OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.CONFLICT));
+    assertThat(cluster.client(3).registry().get("config/mode"))
+        .get()
+        .satisfies(
+            entry -> {
+              assertThat(entry.getValue().toStringUtf8()).isEqualTo("c");
+              assertThat(entry.getModRevision()).isEqualTo(updated);
+            });
 
     assertThatThrownBy(() -> registry.put("blob/big", new byte[Limits.VALUE_BYTES_MAX + 1]))
-        .isInstanceOfSatisfying(OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.TOO_LARGE));
+        .isInstanceOfSatisfying(
+            OnefoldException.class, e -> assertThat(e.code()).isEqualTo(Error.Code.TOO_LARGE));
     registry.put("blob/big", new byte[Limits.VALUE_BYTES_MAX]);
-    assertThat(cluster.client(1).registry().get("blob/big")).get()
-        .extracting(entry -> entry.getValue().size()).isEqualTo(Limits.VALUE_BYTES_MAX);
+    assertThat(cluster.client(1).registry().get("blob/big"))
+        .get()
+        .extracting(entry -> entry.getValue().size())
+        .isEqualTo(Limits.VALUE_BYTES_MAX);
   }
 }

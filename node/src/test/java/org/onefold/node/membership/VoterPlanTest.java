@@ -14,11 +14,19 @@ class VoterPlanTest {
   private final VoterPlan plan = new VoterPlan(5, 2_000);
 
   private static NodeRecord up(int node) {
-    return NodeRecord.newBuilder().setNode(node).setState(NodeState.NODE_UP).setIncarnation(1).build();
+    return NodeRecord.newBuilder()
+        .setNode(node)
+        .setState(NodeState.NODE_UP)
+        .setIncarnation(1)
+        .build();
   }
 
   private static NodeRecord down(int node, long sinceMillis) {
-    return NodeRecord.newBuilder().setNode(node).setState(NodeState.NODE_DOWN).setSinceMillis(sinceMillis).build();
+    return NodeRecord.newBuilder()
+        .setNode(node)
+        .setState(NodeState.NODE_DOWN)
+        .setSinceMillis(sinceMillis)
+        .build();
   }
 
   private static List<NodeRecord> upNodes(int count) {
@@ -41,8 +49,10 @@ class VoterPlanTest {
 
   @Test
   void third_node_makes_three_voters_in_two_steps_ratis_accepts() {
-    assertThat(plan.plan(upNodes(3), roles(Set.of(1), Set.of(2, 3)), 0)).contains(roles(Set.of(1, 2), Set.of(3)));
-    assertThat(plan.plan(upNodes(3), roles(Set.of(1, 2), Set.of(3)), 0)).contains(roles(Set.of(1, 2, 3), Set.of()));
+    assertThat(plan.plan(upNodes(3), roles(Set.of(1), Set.of(2, 3)), 0))
+        .contains(roles(Set.of(1, 2), Set.of(3)));
+    assertThat(plan.plan(upNodes(3), roles(Set.of(1, 2), Set.of(3)), 0))
+        .contains(roles(Set.of(1, 2, 3), Set.of()));
   }
 
   @Test
@@ -64,7 +74,8 @@ class VoterPlanTest {
     nodes.set(1, down(2, 1_000));
     var current = roles(Set.of(1, 2, 3, 4, 5), Set.of(6, 7));
     assertThat(plan.plan(nodes, current, 2_999)).as("not yet past the limit").isEmpty();
-    assertThat(plan.plan(nodes, current, 3_001)).contains(roles(Set.of(1, 3, 4, 5, 6), Set.of(2, 7)));
+    assertThat(plan.plan(nodes, current, 3_001))
+        .contains(roles(Set.of(1, 3, 4, 5, 6), Set.of(2, 7)));
   }
 
   @Test
@@ -79,7 +90,8 @@ class VoterPlanTest {
     List<NodeRecord> nodes = List.of(up(1), down(2, 0), up(3));
     assertThat(plan.plan(nodes, roles(Set.of(1), Set.of(2, 3)), 0)).isEmpty();
     List<NodeRecord> fourUp = List.of(up(1), down(2, 0), up(3), up(4));
-    assertThat(plan.plan(fourUp, roles(Set.of(1), Set.of(2, 3, 4)), 0)).contains(roles(Set.of(1, 3), Set.of(2, 4)));
+    assertThat(plan.plan(fourUp, roles(Set.of(1), Set.of(2, 3, 4)), 0))
+        .contains(roles(Set.of(1, 3), Set.of(2, 4)));
   }
 
   @Test

@@ -27,7 +27,11 @@ class MetaStateTest {
   private long time = 1_000;
 
   private static NodeAddress address(int host) {
-    return NodeAddress.newBuilder().setHost("198.18.0." + host).setRpcPort(7701).setRaftPort(7702).build();
+    return NodeAddress.newBuilder()
+        .setHost("198.18.0." + host)
+        .setRpcPort(7701)
+        .setRaftPort(7702)
+        .build();
   }
 
   private MetaState.Applied apply(MetaCommand.Builder command) {
@@ -36,22 +40,33 @@ class MetaStateTest {
   }
 
   private MetaState.Applied bootstrap(long tokenExpiresMillis) {
-    return apply(MetaCommand.newBuilder().setBootstrap(Bootstrap.newBuilder()
-        .setClusterId("5f226a0d-a908-4217-b870-9aa694f58118")
-        .setFirstNode(address(1))
-        .setToken(TokenGrant.newBuilder()
-            .setSecretSha256(ByteString.copyFrom(JoinToken.sha256OfSecret(SECRET)))
-            .setExpiresMillis(tokenExpiresMillis))));
+    return apply(
+        MetaCommand.newBuilder()
+            .setBootstrap(
+                Bootstrap.newBuilder()
+                    .setClusterId("5f226a0d-a908-4217-b870-9aa694f58118")
+                    .setFirstNode(address(1))
+                    .setToken(
+                        TokenGrant.newBuilder()
+                            .setSecretSha256(ByteString.copyFrom(JoinToken.sha256OfSecret(SECRET)))
+                            .setExpiresMillis(tokenExpiresMillis))));
   }
 
   private MetaState.Applied join(String secret, int host) {
-    return apply(MetaCommand.newBuilder().setAddNode(AddNode.newBuilder()
-        .setTokenSecretSha256(ByteString.copyFrom(JoinToken.sha256OfSecret(secret))).setAddress(address(host))));
+    return apply(
+        MetaCommand.newBuilder()
+            .setAddNode(
+                AddNode.newBuilder()
+                    .setTokenSecretSha256(ByteString.copyFrom(JoinToken.sha256OfSecret(secret)))
+                    .setAddress(address(host))));
   }
 
   private MetaState.Applied put(int origin, long incarnation, String key, String value) {
-    return apply(MetaCommand.newBuilder().setOriginNode(origin).setOriginIncarnation(incarnation)
-        .setPut(Put.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value))));
+    return apply(
+        MetaCommand.newBuilder()
+            .setOriginNode(origin)
+            .setOriginIncarnation(incarnation)
+            .setPut(Put.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value))));
   }
 
   @Test
@@ -66,7 +81,8 @@ class MetaStateTest {
   void joins_get_numbers_in_order_and_a_wrong_or_expired_token_is_refused() {
     bootstrap(1_100);
     assertThat(join(SECRET, 2).reply().getNode()).isEqualTo(2);
-    assertThat(join("ffffffffffffffffffffffffffffffff", 3).reply().getError()).isEqualTo(ErrorCode.TOKEN_REFUSED);
+    assertThat(join("ffffffffffffffffffffffffffffffff", 3).reply().getError())
+        .isEqualTo(ErrorCode.TOKEN_REFUSED);
     time = 2_000;
     assertThat(join(SECRET, 3).reply().getError()).as("expired").isEqualTo(ErrorCode.TOKEN_REFUSED);
   }
@@ -84,46 +100,86 @@ class MetaStateTest {
     MetaState.Applied first = put(0, 0, "a", "1");
     MetaState.Applied second = put(0, 0, "a", "2");
     assertThat(second.reply().getRevision()).isEqualTo(first.reply().getRevision() + 1);
-    assertThat(second.reply().getPrevious().getValue().toString(StandardCharsets.UTF_8)).isEqualTo("1");
-    assertThat(second.events()).extracting(Event::getRevision).containsExactly(second.reply().getRevision());
+    assertThat(second.reply().getPrevious().getValue().toString(StandardCharsets.UTF_8))
+        .isEqualTo("1");
+    assertThat(second.events())
+        .extracting(Event::getRevision)
+        .containsExactly(second.reply().getRevision());
     assertThat(state.eventsSince(first.reply().getRevision()).orElseThrow())
-        .extracting(Event::getRevision).containsExactly(first.reply().getRevision(), second.reply().getRevision());
+        .extracting(Event::getRevision)
+        .containsExactly(first.reply().getRevision(), second.reply().getRevision());
   }
 
   @Test
   void compare_and_set_on_mod_revision() {
     bootstrap(0);
     long written = put(0, 0, "a", "1").reply().getRevision();
-    MetaState.Applied stale = apply(MetaCommand.newBuilder().setPut(Put.newBuilder()
-        .setKey("a").setValue(ByteString.copyFromUtf8("x")).setExpectedModRevision(written - 1)));
+    MetaState.Applied stale =
+        apply(
+            MetaCommand.newBuilder()
+                .setPut(
+                    Put.newBuilder()
+                        .setKey("a")
+                        .setValue(ByteString.copyFromUtf8("x"))
+                        .setExpectedModRevision(written - 1)));
     assertThat(stale.reply().getError()).isEqualTo(ErrorCode.CONFLICT);
     assertThat(stale.events()).isEmpty();
-    MetaState.Applied fresh = apply(MetaCommand.newBuilder().setPut(Put.newBuilder()
-        .setKey("a").setValue(ByteString.copyFromUtf8("x")).setExpectedModRevision(written)));
+    MetaState.Applied fresh =
+        apply(
+            MetaCommand.newBuilder()
+                .setPut(
+                    Put.newBuilder()
+                        .setKey("a")
+                        .setValue(ByteString.copyFromUtf8("x"))
+                        .setExpectedModRevision(written)));
     assertThat(fresh.reply().getError()).isEqualTo(ErrorCode.OK);
-    MetaState.Applied create = apply(MetaCommand.newBuilder().setPut(Put.newBuilder()
-        .setKey("a").setValue(ByteString.copyFromUtf8("y")).setExpectedModRevision(0)));
-    assertThat(create.reply().getError()).as("0 means: must not exist").isEqualTo(ErrorCode.CONFLICT);
+    MetaState.Applied create =
+        apply(
+            MetaCommand.newBuilder()
+                .setPut(
+                    Put.newBuilder()
+                        .setKey("a")
+                        .setValue(ByteString.copyFromUtf8("y"))
+                        .setExpectedModRevision(0)));
+    assertThat(create.reply().getError())
+        .as("0 means: must not exist")
+        .isEqualTo(ErrorCode.CONFLICT);
   }
 
   @Test
   void a_down_node_loses_its_bound_keys_and_its_writes_are_fenced() {
     bootstrap(0);
     join(SECRET, 2);
-    apply(MetaCommand.newBuilder().setOriginNode(2).setOriginIncarnation(1)
-        .setPut(Put.newBuilder().setKey("lock/a").setValue(ByteString.copyFromUtf8("2")).setBindToOrigin(true)));
-    MetaState.Applied down = apply(MetaCommand.newBuilder()
-        .setDeclareDown(DeclareDown.newBuilder().setNode(2).setIncarnation(1).setReason("silent")));
-    assertThat(down.events()).extracting(Event::getKindCase)
+    apply(
+        MetaCommand.newBuilder()
+            .setOriginNode(2)
+            .setOriginIncarnation(1)
+            .setPut(
+                Put.newBuilder()
+                    .setKey("lock/a")
+                    .setValue(ByteString.copyFromUtf8("2"))
+                    .setBindToOrigin(true)));
+    MetaState.Applied down =
+        apply(
+            MetaCommand.newBuilder()
+                .setDeclareDown(
+                    DeclareDown.newBuilder().setNode(2).setIncarnation(1).setReason("silent")));
+    assertThat(down.events())
+        .extracting(Event::getKindCase)
         .containsExactly(Event.KindCase.NODE_DOWN, Event.KindCase.DELETED);
     assertThat(down.events().get(1).getDeleted().getCause()).isEqualTo("node-down");
     assertThat(state.nodes().get(2).orElseThrow().getState()).isEqualTo(NodeState.NODE_DOWN);
     assertThat(put(2, 1, "x", "y").reply().getError()).isEqualTo(ErrorCode.FENCED);
 
-    MetaState.Applied back = apply(MetaCommand.newBuilder().setOriginNode(2)
-        .setNodeStarted(NodeStarted.newBuilder().setNode(2).setAddress(address(2))));
+    MetaState.Applied back =
+        apply(
+            MetaCommand.newBuilder()
+                .setOriginNode(2)
+                .setNodeStarted(NodeStarted.newBuilder().setNode(2).setAddress(address(2))));
     assertThat(back.reply().getIncarnation()).isEqualTo(2);
-    assertThat(put(2, 1, "x", "y").reply().getError()).as("old incarnation").isEqualTo(ErrorCode.FENCED);
+    assertThat(put(2, 1, "x", "y").reply().getError())
+        .as("old incarnation")
+        .isEqualTo(ErrorCode.FENCED);
     assertThat(put(2, 2, "x", "y").reply().getError()).isEqualTo(ErrorCode.OK);
   }
 
@@ -131,11 +187,15 @@ class MetaStateTest {
   void a_late_declaration_about_an_old_incarnation_changes_nothing() {
     bootstrap(0);
     join(SECRET, 2);
-    apply(MetaCommand.newBuilder().setOriginNode(2).setNodeStarted(NodeStarted.newBuilder().setNode(2)
-        .setAddress(address(2))));
+    apply(
+        MetaCommand.newBuilder()
+            .setOriginNode(2)
+            .setNodeStarted(NodeStarted.newBuilder().setNode(2).setAddress(address(2))));
     long before = state.revision();
-    MetaState.Applied late = apply(MetaCommand.newBuilder()
-        .setDeclareDown(DeclareDown.newBuilder().setNode(2).setIncarnation(1)));
+    MetaState.Applied late =
+        apply(
+            MetaCommand.newBuilder()
+                .setDeclareDown(DeclareDown.newBuilder().setNode(2).setIncarnation(1)));
     assertThat(late.reply().getError()).isEqualTo(ErrorCode.OK);
     assertThat(late.events()).isEmpty();
     assertThat(state.revision()).isEqualTo(before);
@@ -147,10 +207,14 @@ class MetaStateTest {
     put(0, 0, "jobs/1", "a");
     put(0, 0, "jobs/2", "b");
     put(0, 0, "other", "c");
-    MetaState.Applied deleted = apply(MetaCommand.newBuilder()
-        .setDelete(Delete.newBuilder().setKey("jobs/").setPrefix(true)));
+    MetaState.Applied deleted =
+        apply(
+            MetaCommand.newBuilder()
+                .setDelete(Delete.newBuilder().setKey("jobs/").setPrefix(true)));
     assertThat(deleted.reply().getDeleted()).isEqualTo(2);
-    assertThat(deleted.events()).extracting(Event::getRevision).containsOnly(deleted.reply().getRevision());
+    assertThat(deleted.events())
+        .extracting(Event::getRevision)
+        .containsOnly(deleted.reply().getRevision());
   }
 
   @Test
@@ -180,7 +244,9 @@ class MetaStateTest {
     MetaState restored = new MetaState(8);
     restored.restore(state.snapshot());
     assertThat(restored.snapshot()).isEqualTo(state.snapshot());
-    assertThat(restored.eventsSince(restored.revision())).as("history before a snapshot is gone").isEmpty();
+    assertThat(restored.eventsSince(restored.revision()))
+        .as("history before a snapshot is gone")
+        .isEmpty();
     assertThat(restored.eventsSince(restored.revision() + 1).orElseThrow()).isEmpty();
   }
 }

@@ -52,7 +52,8 @@ class KeySpaceTest {
   @Test
   void conditional_delete_checks_the_mod_revision() {
     keys.put("x", ByteString.EMPTY, OptionalLong.empty(), 0, 7);
-    assertThat(keys.delete("x", OptionalLong.of(6), false).refusal()).isEqualTo(KeySpace.Refusal.CONFLICT);
+    assertThat(keys.delete("x", OptionalLong.of(6), false).refusal())
+        .isEqualTo(KeySpace.Refusal.CONFLICT);
     assertThat(keys.delete("x", OptionalLong.of(7), false).deletedKeys()).containsExactly("x");
   }
 }

@@ -52,13 +52,15 @@ class UnixSocketServerTest {
     List<Future<String>> replies = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       String message = "hello from client " + i;
-      replies.add(executor.submit(() -> {
-        try (SocketChannel client = connect(path)) {
-          client.write(ByteBuffer.wrap(message.getBytes(UTF_8)));
-          client.shutdownOutput();
-          return new String(readToEnd(client), UTF_8);
-        }
-      }));
+      replies.add(
+          executor.submit(
+              () -> {
+                try (SocketChannel client = connect(path)) {
+                  client.write(ByteBuffer.wrap(message.getBytes(UTF_8)));
+                  client.shutdownOutput();
+                  return new String(readToEnd(client), UTF_8);
+                }
+              }));
     }
     for (int i = 0; i < replies.size(); i++) {
       assertThat(replies.get(i).get(BOUND.toSeconds(), TimeUnit.SECONDS))
@@ -83,8 +85,10 @@ class UnixSocketServerTest {
     start(path, 4, connection -> seen.complete(connection.peer()));
     connect(path);
     PeerCredentials peer = seen.get(BOUND.toSeconds(), TimeUnit.SECONDS);
-    assertThat(peer).isEqualTo(new PeerCredentials((int) ProcessHandle.current().pid(),
-        effectiveId("Uid:"), effectiveId("Gid:")));
+    assertThat(peer)
+        .isEqualTo(
+            new PeerCredentials(
+                (int) ProcessHandle.current().pid(), effectiveId("Uid:"), effectiveId("Gid:")));
   }
 
   @Test
@@ -115,10 +119,14 @@ class UnixSocketServerTest {
     Path path = directory.resolve("ssid.sock");
     CompletableFuture<Thread> handlerThread = new CompletableFuture<>();
     CompletableFuture<Integer> readResult = new CompletableFuture<>();
-    UnixSocketServer server = start(path, 4, connection -> {
-      handlerThread.complete(Thread.currentThread());
-      readResult.complete(connection.input().read());
-    });
+    UnixSocketServer server =
+        start(
+            path,
+            4,
+            connection -> {
+              handlerThread.complete(Thread.currentThread());
+              readResult.complete(connection.input().read());
+            });
     try (SocketChannel client = connect(path)) {
       Thread thread = handlerThread.get(BOUND.toSeconds(), TimeUnit.SECONDS);
       assertThat(thread.getName()).startsWith("local-api-");
@@ -140,12 +148,16 @@ class UnixSocketServerTest {
   @Test
   void handlerExceptionClosesTheConnectionAndServingGoesOn() throws Exception {
     Path path = directory.resolve("ssid.sock");
-    UnixSocketServer server = start(path, 4, connection -> {
-      if (connection.input().read() == 'x') {
-        throw new IllegalStateException("handler bug");
-      }
-      connection.output().write('y');
-    });
+    UnixSocketServer server =
+        start(
+            path,
+            4,
+            connection -> {
+              if (connection.input().read() == 'x') {
+                throw new IllegalStateException("handler bug");
+              }
+              connection.output().write('y');
+            });
     try (SocketChannel client = connect(path)) {
       client.write(ByteBuffer.wrap(new byte[] {'x'}));
       assertThat(client.read(ByteBuffer.allocate(1))).isEqualTo(-1);
@@ -161,19 +173,22 @@ class UnixSocketServerTest {
   void writeToAPeerThatHasGoneFailsWithPeerClosed() throws Exception {
     Path path = directory.resolve("ssid.sock");
     CompletableFuture<String> failure = new CompletableFuture<>();
-    start(path, 4, connection -> {
-      while (connection.input().read() != -1) {
-        // wait for the client to hang up
-      }
-      try {
-        for (int i = 0; i < 1000; i++) {
-          connection.output().write(new byte[1024]);
-        }
-        failure.complete("no failure");
-      } catch (IOException e) {
-        failure.complete(e.getMessage());
-      }
-    });
+    start(
+        path,
+        4,
+        connection -> {
+          while (connection.input().read() != -1) {
+            // wait for the client to hang up
+          }
+          try {
+            for (int i = 0; i < 1000; i++) {
+              connection.output().write(new byte[1024]);
+            }
+            failure.complete("no failure");
+          } catch (IOException e) {
+            failure.complete(e.getMessage());
+          }
+        });
     connect(path).close();
     assertThat(failure.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isEqualTo("peer closed");
   }
@@ -216,14 +231,16 @@ class UnixSocketServerTest {
     byte[] sent = new byte[1 << 20];
     new Random(42).nextBytes(sent);
     try (SocketChannel client = connect(path)) {
-      Future<?> writer = executor.submit(() -> {
-        ByteBuffer buffer = ByteBuffer.wrap(sent);
-        while (buffer.hasRemaining()) {
-          client.write(buffer);
-        }
-        client.shutdownOutput();
-        return null;
-      });
+      Future<?> writer =
+          executor.submit(
+              () -> {
+                ByteBuffer buffer = ByteBuffer.wrap(sent);
+                while (buffer.hasRemaining()) {
+                  client.write(buffer);
+                }
+                client.shutdownOutput();
+                return null;
+              });
       Future<byte[]> reader = executor.submit(() -> readToEnd(client));
       writer.get(BOUND.toSeconds(), TimeUnit.SECONDS);
       byte[] received = reader.get(BOUND.toSeconds(), TimeUnit.SECONDS);
@@ -269,13 +286,19 @@ class UnixSocketServerTest {
 
   /** The effective id from /proc/self/status ("Uid:\treal\teffective\tsaved\tfs"). */
   private static int effectiveId(String field) throws IOException {
-    String line = Files.readAllLines(Path.of("/proc/self/status")).stream()
-        .filter(l -> l.startsWith(field)).findFirst().orElseThrow();
+    String line =
+        Files.readAllLines(Path.of("/proc/self/status")).stream()
+            .filter(l -> l.startsWith(field))
+            .findFirst()
+            .orElseThrow();
     return Integer.parseInt(line.substring(field.length()).trim().split("\\s+")[1]);
   }
 
   private static boolean isInNativeRead(Thread thread) {
-    return Arrays.stream(thread.getStackTrace()).anyMatch(frame ->
-        frame.getClassName().equals(Libc.class.getName()) && frame.getMethodName().equals("read"));
+    return Arrays.stream(thread.getStackTrace())
+        .anyMatch(
+            frame ->
+                frame.getClassName().equals(Libc.class.getName())
+                    && frame.getMethodName().equals("read"));
   }
 }

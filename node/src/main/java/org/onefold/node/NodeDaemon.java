@@ -91,12 +91,7 @@ public final class NodeDaemon implements AutoCloseable {
       checkPortsFree(settings);
       directory.writePid(ProcessHandle.current().pid());
       SecureRandom random = new SecureRandom();
-      NodeAddress address =
-          NodeAddress.newBuilder()
-              .setHost(settings.address())
-              .setRpcPort(settings.rpcPort())
-              .setRaftPort(settings.raftPort())
-              .build();
+      NodeAddress address = addressOf(settings);
       NodeSetup.Prepared prepared = NodeSetup.prepare(settings, directory, address, clock, random);
       MetaGroup meta = prepared.meta();
       started.push(meta);
@@ -253,14 +248,8 @@ public final class NodeDaemon implements AutoCloseable {
     }
     long deadline = System.nanoTime() + ANNOUNCE_TIMEOUT.toNanos();
     while (true) {
-      MetaCommand command =
-          MetaCommand.newBuilder()
-              .setTimeMillis(clock.millis())
-              .setOriginNode(node)
-              .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address))
-              .build();
       try {
-        MetaReply reply = meta.propose(command).get(10, TimeUnit.SECONDS);
+        MetaReply reply = meta.propose(started(node, address, clock)).get(10, TimeUnit.SECONDS);
         if (reply.getError() != ErrorCode.OK) {
           throw new StartException(
               "the cluster refused node " + node + "'s start: " + reply.getMessage());
@@ -285,6 +274,23 @@ public final class NodeDaemon implements AutoCloseable {
     }
   }
 
+  /** The command that starts a node's next incarnation. */
+  private static MetaCommand started(int node, NodeAddress address, InstantSource clock) {
+    return MetaCommand.newBuilder()
+        .setTimeMillis(clock.millis())
+        .setOriginNode(node)
+        .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address))
+        .build();
+  }
+
+  private static NodeAddress addressOf(NodeSettings settings) {
+    return NodeAddress.newBuilder()
+        .setHost(settings.address())
+        .setRpcPort(settings.rpcPort())
+        .setRaftPort(settings.raftPort())
+        .build();
+  }
+
   /**
    * The leader says this node's incarnation is over: start the next one (once per fenced
    * incarnation).
@@ -293,20 +299,9 @@ public final class NodeDaemon implements AutoCloseable {
     if (incarnation.get() != fencedIncarnation) {
       return;
     }
-    NodeAddress address =
-        NodeAddress.newBuilder()
-            .setHost(settings.address())
-            .setRpcPort(settings.rpcPort())
-            .setRaftPort(settings.raftPort())
-            .build();
-    MetaCommand command =
-        MetaCommand.newBuilder()
-            .setTimeMillis(clock.millis())
-            .setOriginNode(node)
-            .setNodeStarted(NodeStarted.newBuilder().setNode(node).setAddress(address))
-            .build();
     try {
-      MetaReply reply = meta.propose(command).get(5, TimeUnit.SECONDS);
+      MetaReply reply =
+          meta.propose(started(node, addressOf(settings), clock)).get(5, TimeUnit.SECONDS);
       if (reply.getError() == ErrorCode.OK
           && incarnation.compareAndSet(fencedIncarnation, reply.getIncarnation())) {
         log.warn(

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Runs external commands with a bound on time and on captured output.
@@ -97,23 +99,21 @@ final class Commands {
   static void awaitExit(List<ProcessHandle> processes, Duration timeout, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (ProcessHandle process : processes) {
-      while (!hasExited(process)) {
-        if (System.nanoTime() - deadline > 0) {
-          throw new CommandFailedException(
-              "pid "
-                  + process.pid()
-                  + " of "
-                  + what
-                  + " still running "
-                  + timeout
-                  + " after SIGKILL; is it in uninterruptible sleep (state D)?");
-        }
-        try {
-          Thread.sleep(EXIT_POLL_INTERVAL);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CommandFailedException("interrupted while waiting for pid " + process.pid(), e);
-        }
+      Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+      try {
+        Awaitility.await()
+            .atMost(left)
+            .pollInterval(EXIT_POLL_INTERVAL)
+            .until(() -> hasExited(process));
+      } catch (ConditionTimeoutException e) {
+        throw new CommandFailedException(
+            "pid "
+                + process.pid()
+                + " of "
+                + what
+                + " still running "
+                + timeout
+                + " after SIGKILL; is it in uninterruptible sleep (state D)?");
       }
     }
   }

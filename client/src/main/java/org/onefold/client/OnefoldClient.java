@@ -1,6 +1,5 @@
 package org.onefold.client;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -89,11 +88,6 @@ public final class OnefoldClient implements AutoCloseable {
     TokenRequest.Builder request = TokenRequest.newBuilder();
     ttl.ifPresent(duration -> request.setTtlSeconds(duration.toSeconds()));
     return call(Request.newBuilder().setToken(request).build()).getToken();
-  }
-
-  /** True if something is listening on the socket path (it may still be starting). */
-  public boolean socketExists() {
-    return Files.exists(socket);
   }
 
   Response call(Request request) {

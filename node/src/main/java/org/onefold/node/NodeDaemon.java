@@ -327,10 +327,6 @@ public final class NodeDaemon implements AutoCloseable {
     return meta;
   }
 
-  public NodeSettings settings() {
-    return settings;
-  }
-
   /**
    * Stops the node. A clean stop tells the cluster first, so that the node is shown down at once
    * instead of after the failure detector's limit.

@@ -66,10 +66,6 @@ final class EventHistory {
     return Optional.of(found.reversed());
   }
 
-  long compactedThrough() {
-    return compactedThrough;
-  }
-
   /** Forgets everything up to revision, as after loading a snapshot taken there. */
   void resetTo(long revision) {
     events.clear();

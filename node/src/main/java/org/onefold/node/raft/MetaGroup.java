@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -442,10 +441,6 @@ public final class MetaGroup implements AutoCloseable {
     List<RaftPeer> peers = new ArrayList<>(configuration.getAllPeers(RaftPeerRole.FOLLOWER));
     peers.addAll(configuration.getAllPeers(RaftPeerRole.LISTENER));
     return peers;
-  }
-
-  public Optional<Long> lastAppliedIndex() {
-    return stateMachine.appliedIndex();
   }
 
   @Override

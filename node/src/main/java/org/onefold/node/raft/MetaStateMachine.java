@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -260,11 +259,5 @@ public final class MetaStateMachine extends BaseStateMachine {
         listeners.remove(listener);
       }
     }
-  }
-
-  /** The state as this node has applied it, for callers that hold no lock (tests, diagnostics). */
-  public Optional<Long> appliedIndex() {
-    TermIndex last = getLastAppliedTermIndex();
-    return last == null ? Optional.empty() : Optional.of(last.getIndex());
   }
 }

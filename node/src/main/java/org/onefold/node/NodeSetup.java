@@ -6,9 +6,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -182,7 +179,7 @@ final class NodeSetup {
         throw new NodeDaemon.StartException(
             "bootstrap of cluster " + clusterId + " failed: " + reply.getMessage());
       }
-      writeSecret(directory, token.text());
+      directory.writeJoinToken(token.text());
       directory.writeIdentity(new StateDirectory.Identity(clusterId, 1));
       log.info(
           "bootstrapped cluster {} as node 1; join token in {}",
@@ -354,14 +351,6 @@ final class NodeSetup {
     } catch (IllegalArgumentException e) {
       throw new NodeDaemon.StartException(e.getMessage());
     }
-  }
-
-  private static void writeSecret(StateDirectory directory, String token) throws IOException {
-    var file = directory.joinTokenFile();
-    Files.deleteIfExists(file);
-    Files.createFile(
-        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
   }
 
   private static NodeDaemon.StartException asStartException(String what, Exception e) {

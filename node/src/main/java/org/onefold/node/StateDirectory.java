@@ -2,7 +2,6 @@ package org.onefold.node;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -12,11 +11,11 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import java.util.Properties;
+import org.onefold.node.storage.AtomicFiles;
 
 /**
  * A node's state directory. Layout:
@@ -144,11 +143,20 @@ public final class StateDirectory implements AutoCloseable {
             + "\nnode="
             + identity.node()
             + "\n";
-    writeAtomically(identityFile(), text.getBytes(StandardCharsets.UTF_8));
+    Files.createDirectories(state());
+    AtomicFiles.write(
+        identityFile(), text.getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
   }
 
   public void writePid(long pid) throws IOException {
-    writeAtomically(pidFile(), (pid + "\n").getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.write(
+        pidFile(), (pid + "\n").getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
+  }
+
+  /** Keeps the bootstrap's join token for local use (ssi up); readable by the owner only. */
+  public void writeJoinToken(String token) throws IOException {
+    AtomicFiles.write(
+        joinTokenFile(), (token + "\n").getBytes(StandardCharsets.UTF_8), AtomicFiles.OWNER_ONLY);
   }
 
   /** Removes what an unfinished set-up left, so that nothing half-written stays. */
@@ -162,24 +170,6 @@ public final class StateDirectory implements AutoCloseable {
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
-  }
-
-  /** Writes to a temporary file, forces it to disk, and renames it over path. */
-  public static void writeAtomically(Path path, byte[] bytes) throws IOException {
-    Files.createDirectories(path.getParent());
-    Path partial = path.resolveSibling(path.getFileName() + ".partial");
-    try (FileChannel channel =
-        FileChannel.open(
-            partial,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
-      out.write(bytes);
-      out.flush();
-      channel.force(true);
-    }
-    Files.move(partial, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   static void deleteTree(Path top) throws IOException {

@@ -1,13 +1,10 @@
 package org.onefold.node.transport;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
@@ -27,6 +24,7 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.onefold.node.storage.AtomicFiles;
 
 /**
  * What a node proves itself with: its number, its private key, its certificate and the cluster CA's
@@ -50,10 +48,6 @@ public record NodeIdentity(
   public static final String NODE_KEY_FILE = "node.key";
   static final String COMMON_NAME_PREFIX = "node-";
 
-  private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-  private static final FileAttribute<Set<PosixFilePermission>> WORLD_READABLE =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
   private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_DIRECTORY =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
@@ -130,18 +124,18 @@ public record NodeIdentity(
   public void save(Path directory) throws IOException {
     Files.createDirectories(directory, OWNER_ONLY_DIRECTORY);
     try {
-      writeAtomically(
+      AtomicFiles.write(
           directory.resolve(CA_CERTIFICATE_FILE),
           Pem.encode(Pem.CERTIFICATE, caCertificate.getEncoded()),
-          WORLD_READABLE);
-      writeAtomically(
+          AtomicFiles.WORLD_READABLE);
+      AtomicFiles.write(
           directory.resolve(NODE_KEY_FILE),
           Pem.encode(Pem.PRIVATE_KEY, privateKey.getEncoded()),
-          OWNER_ONLY);
-      writeAtomically(
+          AtomicFiles.OWNER_ONLY);
+      AtomicFiles.write(
           directory.resolve(NODE_CERTIFICATE_FILE),
           Pem.encode(Pem.CERTIFICATE, certificate.getEncoded()),
-          WORLD_READABLE);
+          AtomicFiles.WORLD_READABLE);
     } catch (CertificateException e) {
       throw new IllegalStateException("cannot encode certificate of node " + node, e);
     }
@@ -227,39 +221,6 @@ public record NodeIdentity(
     } catch (NoSuchFileException e) {
       throw new IOException(
           "missing " + what + " file " + file + "; has this machine joined a cluster?", e);
-    }
-  }
-
-  /** Temporary file with its final permissions from creation, fsync, rename over {@code file}. */
-  private static void writeAtomically(
-      Path file, byte[] content, FileAttribute<Set<PosixFilePermission>> permissions)
-      throws IOException {
-    Path temporary =
-        Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp", permissions);
-    try {
-      try (FileChannel channel =
-          FileChannel.open(
-              temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buffer = ByteBuffer.wrap(content);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        channel.force(true);
-      }
-      Files.move(
-          temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.deleteIfExists(temporary);
-      throw new IOException(
-          "cannot rename "
-              + temporary
-              + " to "
-              + file
-              + " atomically; is the state directory on one filesystem?",
-          e);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(temporary);
-      throw e;
     }
   }
 }

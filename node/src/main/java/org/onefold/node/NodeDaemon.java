@@ -49,7 +49,7 @@ public final class NodeDaemon implements AutoCloseable {
   private static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(60);
 
   private final NodeSettings settings;
-  private final StateDirectory directory;
+  private final InstantSource clock;
   private final int node;
   private final MetaGroup meta;
   private final AtomicLong incarnation;
@@ -59,13 +59,13 @@ public final class NodeDaemon implements AutoCloseable {
 
   private NodeDaemon(
       NodeSettings settings,
-      StateDirectory directory,
+      InstantSource clock,
       int node,
       MetaGroup meta,
       AtomicLong incarnation,
       Deque<AutoCloseable> started) {
     this.settings = settings;
-    this.directory = directory;
+    this.clock = clock;
     this.node = node;
     this.meta = meta;
     this.incarnation = incarnation;
@@ -121,7 +121,7 @@ public final class NodeDaemon implements AutoCloseable {
               new NodeRpcService(new JoinService(meta, clock, random), membership, meta));
       started.push(() -> rpc.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
 
-      NodeDaemon daemon = new NodeDaemon(settings, directory, node, meta, incarnation, started);
+      NodeDaemon daemon = new NodeDaemon(settings, clock, node, meta, incarnation, started);
       Optional<NodeAddress> joinedThrough =
           prepared.joining()
               ? Optional.of(NodeSetup.joinAddress(settings.join().orElseThrow()))
@@ -134,7 +134,7 @@ public final class NodeDaemon implements AutoCloseable {
               settings.heartbeatInterval(),
               incarnation::get,
               joinedThrough,
-              fenced -> daemon.startNewIncarnation(fenced, clock));
+              daemon::startNewIncarnation);
       started.push(heartbeats);
       heartbeats.start();
       if (prepared.joining()) {
@@ -295,7 +295,7 @@ public final class NodeDaemon implements AutoCloseable {
    * The leader says this node's incarnation is over: start the next one (once per fenced
    * incarnation).
    */
-  private void startNewIncarnation(long fencedIncarnation, InstantSource clock) {
+  private void startNewIncarnation(long fencedIncarnation) {
     if (incarnation.get() != fencedIncarnation) {
       return;
     }
@@ -336,7 +336,7 @@ public final class NodeDaemon implements AutoCloseable {
     try {
       MetaCommand leaving =
           MetaCommand.newBuilder()
-              .setTimeMillis(System.currentTimeMillis())
+              .setTimeMillis(clock.millis())
               .setDeclareDown(
                   DeclareDown.newBuilder()
                       .setNode(node)

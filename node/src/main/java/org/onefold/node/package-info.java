@@ -7,6 +7,6 @@
  *
  * <p>Subsystems live in packages named for what they own: {@code membership}, {@code registry},
  * {@code raft} (the meta group), {@code transport} (TLS, the Unix socket), {@code admin} (the local
- * API). They talk through the meta group's ordered events and small interfaces.
+ * API), {@code storage} (small files written whole or not at all). They talk through the meta group's ordered events and small interfaces.
  */
 package org.onefold.node;

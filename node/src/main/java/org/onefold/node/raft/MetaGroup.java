@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +88,28 @@ public final class MetaGroup implements AutoCloseable {
 
   private static final long SNAPSHOT_EVERY_ENTRIES = 20_000;
 
+  /**
+   * Log entries this member has on their way at once; proposals beyond wait and leave together.
+   * More than one keeps the pipeline to the followers full.
+   */
+  private static final int PROPOSALS_IN_FLIGHT_MAX = 2;
+
+  /**
+   * The shortest time between two appends to one follower. Short enough not to hold up a lone
+   * writer; not zero, so that a stream of entries still leaves in batches.
+   */
+  private static final TimeDuration APPENDER_SEND_INTERVAL_MIN =
+      TimeDuration.valueOf(250, TimeUnit.MICROSECONDS);
+
+  /** Proposals that may wait for a free slot; past that a proposal fails at once as busy. */
+  private static final int PROPOSALS_WAITING_MAX = 10_000;
+
+  /** Commands in one batch entry. */
+  private static final int BATCH_COMMANDS_MAX = 512;
+
+  /** Encoded bytes of one batch entry: two 1 MiB values, well inside one append. */
+  private static final int BATCH_BYTES_MAX = 2 << 20;
+
   private final int self;
   private final RaftGroupId groupId;
   private final RaftServer server;
@@ -101,11 +124,7 @@ public final class MetaGroup implements AutoCloseable {
   /** Closes replaced clients once their requests had time to finish. */
   private final ScheduledExecutorService retiredClients =
       Executors.newSingleThreadScheduledExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "meta-client-retire");
-            thread.setDaemon(true);
-            return thread;
-          });
+          Thread.ofPlatform().name("meta-client-retire").daemon().factory());
 
   private static final Duration RETIRED_CLIENT_LINGER = Duration.ofSeconds(30);
   private final MetaStateMachine stateMachine;
@@ -119,6 +138,20 @@ public final class MetaGroup implements AutoCloseable {
   private final ClientId localClientId = ClientId.randomId();
 
   private final AtomicLong localCallIds = new AtomicLong();
+
+  /** Sends the batches that wait while others are on their way; see ProposalBatcher. */
+  private final ExecutorService batchSender =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("meta-batch-sender").daemon().factory());
+
+  private final ProposalBatcher proposals =
+      new ProposalBatcher(
+          this::proposeEntry,
+          batchSender,
+          PROPOSALS_IN_FLIGHT_MAX,
+          PROPOSALS_WAITING_MAX,
+          BATCH_COMMANDS_MAX,
+          BATCH_BYTES_MAX);
 
   private MetaGroup(
       int self,
@@ -264,11 +297,13 @@ public final class MetaGroup implements AutoCloseable {
     RaftServerConfigKeys.Log.setWriteBufferSize(properties, MESSAGE_SIZE_MAX);
     // By default the leader appends a metadata entry (the new commit index) after each commit, and
     // writes, fsyncs and replicates it like a command: two log writes and two fsyncs per put on
-    // every
-    // member, the second in the way of the next put. Raft keeps the commit index volatile; a
-    // restarted
-    // member learns it from the leader. Every command is still fsynced before it counts as stored.
+    // every member, the second in the way of the next put. Raft keeps the commit index volatile;
+    // a restarted member learns it from the leader. Every command is still fsynced before it
+    // counts as stored.
     RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
+    // Ratis sends a follower nothing sooner than this after the last send (1 ms by default), which
+    // made 1 ms the floor of a lone writer's put.
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(properties, APPENDER_SEND_INTERVAL_MIN);
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(timing.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(timing.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(properties, millis(timing.requestTimeout()));
@@ -297,8 +332,16 @@ public final class MetaGroup implements AutoCloseable {
         .build();
   }
 
-  /** Proposes command through the leader; completes when it is applied, with its answer. */
+  /**
+   * Proposes command through the leader; completes when it is applied, with its answer. Concurrent
+   * proposals share log entries (see ProposalBatcher).
+   */
   public CompletableFuture<MetaReply> propose(MetaCommand command) {
+    return proposals.propose(command);
+  }
+
+  /** Proposes one log entry's command: a single command or a batch. */
+  private CompletableFuture<MetaReply> proposeEntry(MetaCommand command) {
     Message message = Message.valueOf(ByteString.copyFrom(command.toByteArray()));
     return send(message, RaftClientRequest.writeRequestType(), () -> client.async().send(message))
         .thenApply(reply -> decode(reply, MetaReply::parseFrom));
@@ -446,6 +489,7 @@ public final class MetaGroup implements AutoCloseable {
   @Override
   public void close() throws IOException {
     retiredClients.shutdownNow();
+    batchSender.shutdownNow();
     try {
       client.close();
     } finally {

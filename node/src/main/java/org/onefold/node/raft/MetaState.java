@@ -19,6 +19,7 @@ import org.onefold.proto.NodeRecord;
 import org.onefold.proto.NodeUp;
 import org.onefold.proto.RolesChanged;
 import org.onefold.proto.meta.AddNode;
+import org.onefold.proto.meta.Batch;
 import org.onefold.proto.meta.Bootstrap;
 import org.onefold.proto.meta.DeclareDown;
 import org.onefold.proto.meta.Delete;
@@ -75,6 +76,9 @@ public final class MetaState {
   }
 
   public Applied apply(MetaCommand command) {
+    if (command.hasBatch()) {
+      return applyBatch(command.getBatch());
+    }
     lastTimeMillis = Math.max(lastTimeMillis, command.getTimeMillis());
     if (!initialized() && !command.hasBootstrap()) {
       return refused(ErrorCode.NOT_INITIALIZED, "the cluster is not bootstrapped yet");
@@ -91,8 +95,27 @@ public final class MetaState {
       case DECLARE_DOWN -> declareDown(command.getDeclareDown(), command.getTimeMillis());
       case PUT -> put(command, command.getPut());
       case DELETE -> delete(command, command.getDelete());
+      case BATCH -> throw new IllegalStateException("batches are applied by applyBatch");
       case KIND_NOT_SET -> refused(ErrorCode.INVALID, "empty command");
     };
+  }
+
+  /**
+   * Applies a batch's commands in order, exactly as if each had its own log entry: one reply per
+   * command, the events of all. A batch inside a batch is refused, alone.
+   */
+  private Applied applyBatch(Batch batch) {
+    MetaReply.Builder replies = MetaReply.newBuilder();
+    List<Event> events = new ArrayList<>();
+    for (MetaCommand command : batch.getCommandsList()) {
+      Applied applied =
+          command.hasBatch()
+              ? refused(ErrorCode.INVALID, "a batch inside a batch")
+              : apply(command);
+      replies.addBatchReplies(applied.reply());
+      events.addAll(applied.events());
+    }
+    return new Applied(replies.setRevision(revision).build(), events);
   }
 
   public MetaQueryReply query(MetaQuery query) {

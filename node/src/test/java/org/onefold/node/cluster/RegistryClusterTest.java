@@ -35,6 +35,9 @@ import org.onefold.proto.local.Error;
 class RegistryClusterTest {
   private static final int WRITES = 200;
 
+  /** Concurrent writers in the loss test. */
+  private static final int WRITERS = 6;
+
   /** Writes acknowledged before the kill, so that the failure falls mid-stream. */
   private static final int WRITES_BEFORE_KILL = 50;
 
@@ -97,22 +100,37 @@ class RegistryClusterTest {
 
   @Test
   @DisplayName(
-      "no acknowledged write is lost when a minority of voters is killed during a stream of writes")
+      "no acknowledged write is lost when a minority of voters is killed during streams of writes")
   void noAcknowledgedWriteLostWhenTheLeaderIsKilledMidStream() throws InterruptedException {
     int leader = threeVotersAndTheirLeader();
-    int writerNode = otherThan(leader);
-    KeyWriter writer = opened(new KeyWriter(cluster.client(writerNode), "stream", WRITES)).start();
-    await("the first " + WRITES_BEFORE_KILL + " writes")
+    int survivor = otherThan(leader);
+    // Several writers at once, each on its own connection, so that their writes share batch
+    // entries (group commit) when the leader dies.
+    List<KeyWriter> writers = new java.util.ArrayList<>();
+    for (int index = 0; index < WRITERS; index++) {
+      OnefoldClient connection =
+          opened(OnefoldClient.connect(cluster.directory(survivor).resolve("ssid.sock")));
+      writers.add(opened(new KeyWriter(connection, "stream/" + index, WRITES)).start());
+    }
+    KeyWriter firstWriter = writers.getFirst();
+    await("the first " + WRITES_BEFORE_KILL + " writes of the first writer")
         .atMost(InProcessCluster.WAIT_LONG)
-        .until(() -> writer.acknowledgedCount() >= WRITES_BEFORE_KILL);
+        .until(() -> firstWriter.acknowledgedCount() >= WRITES_BEFORE_KILL);
 
     cluster.kill(leader);
-    writer.awaitDone(WRITER_DONE);
+    List<KeyWriter.Acknowledged> acknowledged = new java.util.ArrayList<>();
+    for (KeyWriter writer : writers) {
+      writer.awaitDone(WRITER_DONE);
+      acknowledged.addAll(writer.acknowledged());
+    }
 
-    List<KeyWriter.Acknowledged> acknowledged = writer.acknowledged();
-    assertThat(acknowledged.size())
-        .as("writes acknowledged (failed: %s)", writer.failed())
+    assertThat(firstWriter.acknowledgedCount())
+        .as("writes acknowledged after the kill (failed: %s)", firstWriter.failed())
         .isGreaterThan(WRITES_BEFORE_KILL);
+    assertThat(acknowledged)
+        .extracting(KeyWriter.Acknowledged::revision)
+        .as("one revision per acknowledged write")
+        .doesNotHaveDuplicates();
     for (int node : cluster.running()) {
       OnefoldClient client = cluster.client(node);
       AtomicReference<Map<String, KeyValue>> listing = new AtomicReference<>();

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.onefold.node.transport.JoinToken;
 import org.onefold.proto.Event;
 import org.onefold.proto.NodeAddress;
 import org.onefold.proto.NodeState;
 import org.onefold.proto.meta.AddNode;
+import org.onefold.proto.meta.Batch;
 import org.onefold.proto.meta.Bootstrap;
 import org.onefold.proto.meta.DeclareDown;
 import org.onefold.proto.meta.Delete;
@@ -234,6 +237,50 @@ class MetaStateTest {
     assertThat(first).hasSize(1);
     assertThat(first.getFirst().getRolesChanged().getVotersList()).containsExactly(1, 2);
     assertThat(state.changeRoles(List.of(1, 2), List.of(3))).isEmpty();
+  }
+
+  @Test
+  void a_batch_applies_like_its_commands_one_by_one() {
+    MetaState single = new MetaState(8);
+    bootstrap(0);
+    single.restore(state.snapshot());
+    List<MetaCommand> commands =
+        List.of(
+            putCommand("a", "1", OptionalLong.empty()),
+            putCommand("a", "2", OptionalLong.of(1)),
+            putCommand("b", "3", OptionalLong.empty()),
+            MetaCommand.newBuilder()
+                .setTimeMillis(time)
+                .setBatch(
+                    Batch.newBuilder().addCommands(putCommand("c", "4", OptionalLong.empty())))
+                .build());
+    List<MetaReply> oneByOne = new ArrayList<>();
+    List<Event> oneByOneEvents = new ArrayList<>();
+    for (MetaCommand command : commands.subList(0, 3)) {
+      MetaState.Applied applied = single.apply(command);
+      oneByOne.add(applied.reply());
+      oneByOneEvents.addAll(applied.events());
+    }
+
+    MetaState.Applied batch =
+        state.apply(
+            MetaCommand.newBuilder().setBatch(Batch.newBuilder().addAllCommands(commands)).build());
+
+    assertThat(batch.reply().getBatchRepliesList().subList(0, 3)).isEqualTo(oneByOne);
+    assertThat(batch.reply().getBatchReplies(1).getError())
+        .as("the second put expects a mod revision that a does not have")
+        .isEqualTo(ErrorCode.CONFLICT);
+    assertThat(batch.reply().getBatchReplies(3).getError())
+        .as("a batch inside a batch")
+        .isEqualTo(ErrorCode.INVALID);
+    assertThat(batch.events()).isEqualTo(oneByOneEvents);
+    assertThat(state.snapshot()).isEqualTo(single.snapshot());
+  }
+
+  private MetaCommand putCommand(String key, String value, OptionalLong expectedModRevision) {
+    Put.Builder put = Put.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value));
+    expectedModRevision.ifPresent(put::setExpectedModRevision);
+    return MetaCommand.newBuilder().setTimeMillis(time).setPut(put).build();
   }
 
   @Test

@@ -24,14 +24,15 @@ import picocli.CommandLine.Spec;
     name = "ssi",
     mixinStandardHelpOptions = true,
     version = "ssi 0.1.0",
-    description = "Manage a Onefold cluster: its nodes, its registry, its events.",
+    description = "Manage a Onefold cluster: its nodes, its registry, its events, its programs.",
     subcommands = {
       ClusterCommand.class,
       RegistryCommand.class,
       EventsCommand.class,
       TokenCommand.class,
       UpCommand.class,
-      DownCommand.class
+      DownCommand.class,
+      OnnodeCommand.class
     },
     footer = {
       "",
@@ -68,6 +69,8 @@ public final class Ssi implements Runnable {
   /** Runs one command line and returns its exit status. */
   static int run(Console console, String... arguments) {
     CommandLine line = new CommandLine(new Ssi(console));
+    // ssi onnode 2 ls -l: everything after the node is the program's, options too.
+    line.getSubcommands().get("onnode").setStopAtPositional(true);
     line.setOut(new PrintWriter(console.out(), true));
     line.setErr(new PrintWriter(console.err(), true));
     line.setParameterExceptionHandler(
@@ -110,7 +113,7 @@ public final class Ssi implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing a command: cluster, reg, events, token, up or down");
+        spec.commandLine(), "missing a command: cluster, reg, events, token, up, down or onnode");
   }
 
   Console console() {

@@ -11,6 +11,7 @@ import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 import org.onefold.proto.local.TokenReply;
 import org.onefold.proto.local.TokenRequest;
+import org.onefold.proto.proc.RunStart;
 
 /**
  * A connection to this node's daemon. Calls on one client take turns on one connection; watches and
@@ -88,6 +89,21 @@ public final class OnefoldClient implements AutoCloseable {
     TokenRequest.Builder request = TokenRequest.newBuilder();
     ttl.ifPresent(duration -> request.setTtlSeconds(duration.toSeconds()));
     return call(Request.newBuilder().setToken(request).build()).getToken();
+  }
+
+  /**
+   * Starts start's program on its node (0: this client's node) as the calling user, on a connection
+   * of its own. Fails at once if the node is unknown or down, or the start is refused.
+   */
+  public ProgramRun run(RunStart start) {
+    LocalConnection dedicated = LocalConnection.open(socket);
+    try {
+      dedicated.send(Request.newBuilder().setRun(start).build());
+    } catch (OnefoldException e) {
+      dedicated.close();
+      throw e;
+    }
+    return new ProgramRun(dedicated);
   }
 
   Response call(Request request) {

@@ -94,6 +94,16 @@ final class Programs {
   /** Runs command to its end within RUN_TIMEOUT, output captured in files under work. */
   static Result run(
       Path work, Map<String, String> environment, Optional<Path> input, List<String> command) {
+    return runIn(work, work, environment, input, command);
+  }
+
+  /** As run, with directory as the command's working directory. */
+  static Result runIn(
+      Path directory,
+      Path work,
+      Map<String, String> environment,
+      Optional<Path> input,
+      List<String> command) {
     long number = RUN_NUMBER.incrementAndGet();
     Path out = work.resolve("run" + number + ".out");
     Path err = work.resolve("run" + number + ".err");
@@ -107,7 +117,8 @@ final class Programs {
                       .map(ProcessBuilder.Redirect::from)
                       .orElse(ProcessBuilder.Redirect.from(new File("/dev/null"))))
               .redirectOutput(out.toFile())
-              .redirectError(err.toFile());
+              .redirectError(err.toFile())
+              .directory(directory.toFile());
       builder.environment().putAll(environment);
       Process process = builder.start();
       if (!process.waitFor(RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -23,8 +23,11 @@ import org.onefold.node.membership.JoinService;
 import org.onefold.node.membership.MembershipService;
 import org.onefold.node.membership.NodeRpcService;
 import org.onefold.node.membership.VoterPlan;
+import org.onefold.node.proc.ProcService;
+import org.onefold.node.proc.RunForwarder;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.transport.NodeCertificateInterceptor;
+import org.onefold.node.transport.NodeChannels;
 import org.onefold.node.transport.TlsContexts;
 import org.onefold.node.transport.UnixSocketServer;
 import org.onefold.proto.NodeAddress;
@@ -114,11 +117,13 @@ public final class NodeDaemon implements AutoCloseable {
               new VoterPlan(settings.votersMax(), settings.replaceVoterAfter().toMillis()));
       started.push(membership);
       membership.start();
+      ProcService processes = new ProcService(node, ownUid(), settings.socket(), clock);
       Server rpc =
           startRpc(
               settings,
               tls,
-              new NodeRpcService(new JoinService(meta, clock, random), membership, meta));
+              new NodeRpcService(new JoinService(meta, clock, random), membership, meta),
+              processes);
       started.push(() -> rpc.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
 
       NodeDaemon daemon = new NodeDaemon(settings, clock, node, meta, incarnation, started);
@@ -140,12 +145,21 @@ public final class NodeDaemon implements AutoCloseable {
       if (prepared.joining()) {
         finishJoin(prepared, directory);
       }
+      NodeChannels channels = new NodeChannels(tls.client());
+      started.push(channels);
       UnixSocketServer local =
           UnixSocketServer.start(
               settings.socket(),
               LOCAL_CONNECTIONS_MAX,
               new LocalApi(
-                  node, incarnation::get, meta, clock, random, ownUid(), settings.tokenTtl()));
+                  node,
+                  incarnation::get,
+                  meta,
+                  clock,
+                  random,
+                  ownUid(),
+                  settings.tokenTtl(),
+                  new RunForwarder(node, meta, channels)));
       started.push(local);
       return daemon;
     } catch (StartException e) {
@@ -211,7 +225,8 @@ public final class NodeDaemon implements AutoCloseable {
     }
   }
 
-  private static Server startRpc(NodeSettings settings, TlsContexts tls, NodeRpcService service)
+  private static Server startRpc(
+      NodeSettings settings, TlsContexts tls, NodeRpcService service, ProcService processes)
       throws StartException, IOException {
     var interceptor =
         new NodeCertificateInterceptor(Set.of(NodeRpcGrpc.getJoinMethod().getFullMethodName()));
@@ -219,6 +234,7 @@ public final class NodeDaemon implements AutoCloseable {
         NettyServerBuilder.forAddress(new InetSocketAddress(settings.address(), settings.rpcPort()))
             .sslContext(tls.server())
             .addService(ServerInterceptors.intercept(service, interceptor))
+            .addService(ServerInterceptors.intercept(processes, interceptor))
             .build();
     try {
       return server.start();

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import org.onefold.node.proc.RunForwarder;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.raft.MetaState;
 import org.onefold.node.registry.KeySpace;
@@ -61,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * linearizable.
  *
  * <p>Each connection runs on its own thread (the socket server's); requests on it are answered in
- * order. Watches are handed to {@link Watches}.
+ * order. Watches are handed to {@link Watches}, runs of programs to {@link RunForwarder}.
  */
 public final class LocalApi implements ConnectionHandler {
   private static final Logger log = LoggerFactory.getLogger(LocalApi.class);
@@ -79,6 +80,7 @@ public final class LocalApi implements ConnectionHandler {
   private final SecureRandom random;
   private final int ownerUid;
   private final Duration tokenTtl;
+  private final RunForwarder runs;
 
   public LocalApi(
       int self,
@@ -87,7 +89,8 @@ public final class LocalApi implements ConnectionHandler {
       InstantSource clock,
       SecureRandom random,
       int ownerUid,
-      Duration tokenTtl) {
+      Duration tokenTtl,
+      RunForwarder runs) {
     this.self = self;
     this.incarnation = incarnation;
     this.meta = meta;
@@ -96,6 +99,7 @@ public final class LocalApi implements ConnectionHandler {
     this.random = random;
     this.ownerUid = ownerUid;
     this.tokenTtl = tokenTtl;
+    this.runs = runs;
   }
 
   @Override
@@ -114,6 +118,15 @@ public final class LocalApi implements ConnectionHandler {
         }
         case EVENTS -> {
           watches.watchMembership(request.get().getEvents(), input, output);
+          return;
+        }
+        case RUN -> {
+          runs.serve(
+              request.get().getRun(),
+              connection.peer(),
+              () -> readRequest(input, output),
+              output,
+              connection);
           return;
         }
         default -> {
@@ -154,7 +167,8 @@ public final class LocalApi implements ConnectionHandler {
         case DELETE -> delete(request.getDelete());
         case LIST -> list(request.getList().getPrefix(), request.getList().getLimit());
         case TOKEN -> token(request.getToken().getTtlSeconds(), peer);
-        case WATCH, EVENTS -> throw new IllegalStateException("streams are served by serve()");
+        case WATCH, EVENTS, RUN -> throw new IllegalStateException("streams are served by serve()");
+        case RUN_INPUT -> error(Error.Code.INVALID, "input for a run that is not under way");
         case CALL_NOT_SET -> error(Error.Code.INVALID, "empty request");
       };
     } catch (TimeoutException e) {

@@ -15,6 +15,8 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The few libc socket calls the local API server needs, bound through the Foreign Function and
@@ -39,6 +41,12 @@ final class Libc {
   static final int SOCK_CLOEXEC = 0x80000; // 02000000, same as O_CLOEXEC
   static final int SOL_SOCKET = 1;
   static final int SO_PEERCRED = 17;
+  static final int SO_PEERGROUPS = 59;
+  static final int ERANGE = 34;
+
+  /** Supplementary groups a process may have (NGROUPS_MAX). */
+  static final int GROUPS_MAX = 65536;
+
   static final int SHUT_RDWR = 2;
   static final int MSG_NOSIGNAL = 0x4000;
 
@@ -97,6 +105,8 @@ final class Libc {
       downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle CLOSE =
       downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle KILL =
+      downcall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle STRERROR =
       LINKER.downcallHandle(
           LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -189,7 +199,44 @@ final class Libc {
                 + UCRED.byteSize());
       }
       return new PeerCredentials(
-          ucred.get(JAVA_INT, 0), ucred.get(JAVA_INT, 4), ucred.get(JAVA_INT, 8));
+          ucred.get(JAVA_INT, 0),
+          ucred.get(JAVA_INT, 4),
+          ucred.get(JAVA_INT, 8),
+          peerGroups(fd, arena, state));
+    }
+  }
+
+  /**
+   * The peer's supplementary groups as the kernel recorded them at connect (SO_PEERGROUPS): read
+   * once with room for 64, again with the size the kernel asks for if that was too little.
+   */
+  private static List<Integer> peerGroups(int fd, Arena arena, MemorySegment state)
+      throws ErrnoException {
+    int room = 64;
+    while (true) {
+      MemorySegment groups = arena.allocate(JAVA_INT, room);
+      MemorySegment length = arena.allocate(JAVA_INT);
+      length.set(JAVA_INT, 0, (int) groups.byteSize());
+      int result;
+      try {
+        result = (int) GETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_PEERGROUPS, groups, length);
+      } catch (Throwable t) {
+        throw unexpected("getsockopt", t);
+      }
+      int needed = length.get(JAVA_INT, 0) / (int) JAVA_INT.byteSize();
+      if (result == -1
+          && (int) ERRNO.get(state, 0L) == ERANGE
+          && needed > room
+          && needed <= GROUPS_MAX) {
+        room = needed;
+        continue;
+      }
+      check("getsockopt", result, state);
+      List<Integer> found = new ArrayList<>(needed);
+      for (int i = 0; i < needed; i++) {
+        found.add(groups.getAtIndex(JAVA_INT, i));
+      }
+      return List.copyOf(found);
     }
   }
 
@@ -229,6 +276,18 @@ final class Libc {
       throw unexpected("shutdown", t);
     }
     check("shutdown", result, state);
+  }
+
+  /** kill(2): pid above 0 a process, below 0 the process group -pid. */
+  static void kill(int pid, int signal) throws ErrnoException {
+    MemorySegment state = callState.get();
+    int result;
+    try {
+      result = (int) KILL.invokeExact(state, pid, signal);
+    } catch (Throwable t) {
+      throw unexpected("kill", t);
+    }
+    check("kill", result, state);
   }
 
   static void close(int fd) throws ErrnoException {

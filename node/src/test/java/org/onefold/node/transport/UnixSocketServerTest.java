@@ -88,7 +88,23 @@ class UnixSocketServerTest {
     assertThat(peer)
         .isEqualTo(
             new PeerCredentials(
-                (int) ProcessHandle.current().pid(), effectiveId("Uid:"), effectiveId("Gid:")));
+                (int) ProcessHandle.current().pid(),
+                effectiveId("Uid:"),
+                effectiveId("Gid:"),
+                supplementaryGroups()));
+  }
+
+  /** This process's supplementary groups as /proc/self/status lists them. */
+  private static List<Integer> supplementaryGroups() throws IOException {
+    String line =
+        Files.readAllLines(Path.of("/proc/self/status")).stream()
+            .filter(l -> l.startsWith("Groups:"))
+            .findFirst()
+            .orElseThrow();
+    String groups = line.substring("Groups:".length()).trim();
+    return groups.isEmpty()
+        ? List.of()
+        : Arrays.stream(groups.split("\\s+")).map(Integer::valueOf).toList();
   }
 
   @Test

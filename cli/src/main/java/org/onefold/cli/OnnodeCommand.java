@@ -1,0 +1,153 @@
+package org.onefold.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.onefold.client.OnefoldClient;
+import org.onefold.client.OnefoldException;
+import org.onefold.client.ProgramRun;
+import org.onefold.proto.local.Error;
+import org.onefold.proto.proc.RunEvent;
+import org.onefold.proto.proc.RunStart;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ssi onnode N CMD [ARGS...]}: runs a program on node N as the calling user, with this
+ * command's working directory, umask and environment, and its stdin, stdout and stderr carried both
+ * ways. Exits with the program's status (128 + N if signal N ended it), 255 if its node went down.
+ */
+@Command(
+    name = "onnode",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a program on node N as you, with your working directory, umask and environment.",
+      "Its input, output and errors are carried both ways; the exit status is the program's",
+      "(128+N if signal N ended it; 127 not found, 126 not executable; 255 if node N went down)."
+    })
+final class OnnodeCommand implements Callable<Integer> {
+  /** What a shell reports when the program's node went down under it. */
+  static final int STATUS_LOST = 255;
+
+  private static final int STDIN_CHUNK_BYTES = 32 * 1024;
+
+  @ParentCommand Ssi ssi;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "-v", description = "Say on stderr which cpid the program got.")
+  boolean verbose;
+
+  @Parameters(index = "0", paramLabel = "N", description = "The node to run on.")
+  int node;
+
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "The program and its arguments; looked up in PATH on node N.")
+  List<String> command;
+
+  @Override
+  public Integer call() {
+    if (node < 1) {
+      throw new ParameterException(
+          spec.commandLine(), "node " + node + " is not a node number (1 or more)");
+    }
+    Console console = ssi.console();
+    RunStart start =
+        RunStart.newBuilder()
+            .setNode(node)
+            .addAllArgv(command)
+            .setCwd(Path.of("").toAbsolutePath().toString())
+            .setUmask(umask())
+            .putAllEnv(console.environment())
+            .build();
+    try (OnefoldClient client = ssi.client();
+        ProgramRun run = client.run(start)) {
+      RunEvent first = run.next();
+      Thread.ofPlatform().daemon().name("stdin").start(() -> pumpStdin(console.in(), run));
+      return follow(first, run, console);
+    } catch (OnefoldException e) {
+      if (e.code() == Error.Code.INVALID && e.getMessage().startsWith("no node ")) {
+        console.err().println("ssi: " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    }
+  }
+
+  private int follow(RunEvent first, ProgramRun run, Console console) {
+    RunEvent event = first;
+    while (true) {
+      switch (event.getKindCase()) {
+        case STARTED -> {
+          if (verbose) {
+            console
+                .err()
+                .println(
+                    "ssi: cpid "
+                        + event.getStarted().getCpid()
+                        + " on node "
+                        + event.getStarted().getNode());
+          }
+        }
+        case OUTPUT -> {
+          var stream = event.getOutput().getFd() == 2 ? console.err() : console.out();
+          stream.writeBytes(event.getOutput().getData().toByteArray());
+          stream.flush();
+        }
+        case EXITED -> {
+          return event.getExited().getStatus();
+        }
+        case LOST -> {
+          console.err().println("ssi: node " + node + " went down: " + event.getLost());
+          return STATUS_LOST;
+        }
+        case KIND_NOT_SET -> {}
+      }
+      try {
+        event = run.next();
+      } catch (OnefoldException e) {
+        console.err().println("ssi: lost the run on node " + node + ": " + e.getMessage());
+        return STATUS_LOST;
+      }
+    }
+  }
+
+  /** Carries this command's stdin to the program until it ends; then closes the program's. */
+  private static void pumpStdin(InputStream in, ProgramRun run) {
+    byte[] buffer = new byte[STDIN_CHUNK_BYTES];
+    try {
+      int count;
+      while ((count = in.read(buffer)) > 0) {
+        run.stdin(buffer, 0, count);
+      }
+      run.closeStdin();
+    } catch (IOException | OnefoldException e) {
+      // The run ended, or our stdin broke: the program gets no more input.
+    }
+  }
+
+  /** This process's umask, which the program gets; 022 if the kernel does not show it. */
+  private static int umask() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Umask:")) {
+          return Integer.parseInt(line.substring("Umask:".length()).trim(), 8);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // Fall through to the usual default.
+    }
+    return 022;
+  }
+}

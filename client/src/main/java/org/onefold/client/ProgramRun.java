@@ -1,0 +1,51 @@
+package org.onefold.client;
+
+import com.google.protobuf.ByteString;
+import org.onefold.proto.local.Request;
+import org.onefold.proto.proc.RunEvent;
+import org.onefold.proto.proc.RunInput;
+
+/**
+ * A program running on some node, started by {@link OnefoldClient#run}: its events (started,
+ * output, exited or lost) in order from {@link #next()}, and its stdin and signals through the
+ * other methods. Inputs may be sent from any thread; events are read by one.
+ */
+public final class ProgramRun implements AutoCloseable {
+  private final LocalConnection connection;
+
+  ProgramRun(LocalConnection connection) {
+    this.connection = connection;
+  }
+
+  /**
+   * The next event; blocks until it comes. After exited or lost there is none: the next call fails.
+   */
+  public RunEvent next() {
+    return connection.receive().getRunEvent();
+  }
+
+  public void stdin(byte[] bytes, int offset, int length) {
+    send(RunInput.newBuilder().setStdin(ByteString.copyFrom(bytes, offset, length)).build());
+  }
+
+  public void closeStdin() {
+    send(RunInput.newBuilder().setStdinClosed(true).build());
+  }
+
+  /** Sends signal to the program's process group. */
+  public void signal(int signal) {
+    send(RunInput.newBuilder().setSignal(signal).build());
+  }
+
+  private void send(RunInput input) {
+    synchronized (connection) {
+      connection.send(Request.newBuilder().setRunInput(input).build());
+    }
+  }
+
+  /** Leaves the run: a program still running is hung up (SIGHUP). */
+  @Override
+  public void close() {
+    connection.close();
+  }
+}

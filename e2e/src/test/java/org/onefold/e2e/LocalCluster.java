@@ -1,0 +1,89 @@
+package org.onefold.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A local cluster of real daemons made with {@code ssi up} under a test's directory, on free ports
+ * (other work on this machine may hold the default ones), and the way to run {@code bin/ssi}
+ * against one of its nodes. Closing it runs {@code ssi down --purge} and kills what is left.
+ */
+final class LocalCluster implements AutoCloseable {
+  /** Set in every run's environment, to see that the caller's environment travels. */
+  static final Map<String, String> TRAVELLING = Map.of("ONEFOLD_TEST", "travels");
+
+  private final Path work;
+  private final Path directory;
+  private final int nodes;
+  private final Map<String, String> environment = new HashMap<>();
+
+  private LocalCluster(Path work, int nodes) {
+    this.work = work;
+    this.directory = work.resolve("cluster");
+    this.nodes = nodes;
+    environment.put("HOME", work.toString());
+    environment.put("ONEFOLD_CLUSTER_DIR", directory.toString());
+    environment.put("SSID_RPC_PORT", Integer.toString(Programs.freePort()));
+    environment.put("SSID_RAFT_PORT", Integer.toString(Programs.freePort()));
+    environment.putAll(TRAVELLING);
+  }
+
+  /** Starts nodes daemons and returns when all are up. */
+  static LocalCluster up(Path work, int nodes) {
+    LocalCluster cluster = new LocalCluster(work, nodes);
+    Programs.Result up =
+        Programs.ssi(
+            work,
+            cluster.environment,
+            "up",
+            "--nodes",
+            Integer.toString(nodes),
+            "--dir",
+            cluster.directory.toString());
+    if (up.status() != 0) {
+      cluster.close();
+    }
+    assertThat(up.status()).as(up.describe()).isZero();
+    return cluster;
+  }
+
+  /** The environment in which bin/ssi talks to node. */
+  Map<String, String> environmentOf(int node) {
+    Map<String, String> on = new HashMap<>(environment);
+    on.put("SSI_SOCKET", directory.resolve("node" + node).resolve("ssid.sock").toString());
+    return on;
+  }
+
+  /** Runs bin/ssi with arguments against node, from the test's directory. */
+  Programs.Result ssiOn(int node, String... arguments) {
+    return Programs.ssi(work, environmentOf(node), arguments);
+  }
+
+  /** Runs bin/ssi with arguments against node, from directory. */
+  Programs.Result ssiOnIn(Path directory, int node, String... arguments) {
+    return Programs.runIn(
+        directory,
+        work,
+        environmentOf(node),
+        Optional.empty(),
+        Programs.withProgram(Programs.ssi(), arguments));
+  }
+
+  @Override
+  public void close() {
+    if (Files.exists(directory)) {
+      Programs.ssi(work, environment, "down", "--dir", directory.toString(), "--purge");
+    }
+    for (int node = 1; node <= nodes; node++) {
+      Path pidFile = directory.resolve("node" + node).resolve("ssid.pid");
+      if (Files.exists(pidFile)) {
+        ProcessHandle.of(Programs.readPid(pidFile)).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+  }
+}

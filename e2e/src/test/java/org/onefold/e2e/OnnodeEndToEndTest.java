@@ -1,0 +1,172 @@
+package org.onefold.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ssi onnode} on a local cluster of three real daemons, run as a user runs it: a program on
+ * another node, its output, its input, its status. One cluster serves every test here.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OnnodeEndToEndTest {
+  private static final int NODES = 3;
+
+  /** Bytes carried through stdin and stdout: several gRPC and socket buffers' worth. */
+  private static final int PAYLOAD_BYTES = 3 * 1024 * 1024 + 17;
+
+  private Path temporary;
+  private LocalCluster cluster;
+
+  @BeforeAll
+  void upThreeNodes(@TempDir Path directory) {
+    temporary = directory;
+    cluster = LocalCluster.up(temporary, NODES);
+  }
+
+  @AfterAll
+  void down() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @DisplayName("a program on node 2 prints on our stdout and stderr and its status is ours")
+  void outputAndStatusComeBack() {
+    Programs.Result run =
+        cluster.ssiOn(1, "onnode", "2", "sh", "-c", "echo out; echo err >&2; exit 3");
+    assertThat(run.status()).as(run.describe()).isEqualTo(3);
+    assertThat(run.out()).isEqualTo("out\n");
+    assertThat(run.err()).isEqualTo("err\n");
+  }
+
+  @Test
+  @DisplayName("options after the node are the program's, and it runs in our directory as us")
+  void theProgramGetsItsOptionsOurDirectoryAndOurUser() throws IOException {
+    Path directory = Files.createDirectories(temporary.resolve("work dir"));
+    Programs.Result run =
+        cluster.ssiOnIn(
+            directory, 1, "onnode", "3", "sh", "-c", "pwd; id -u; echo $ONEFOLD_TEST", "-x");
+    assertThat(run.status()).as(run.describe()).isZero();
+    assertThat(run.out().lines().toList())
+        .containsExactly(directory.toString(), Long.toString(currentUid()), "travels");
+  }
+
+  @Test
+  @DisplayName("stdin and stdout carry megabytes of binary data both ways, byte for byte")
+  void binaryDataGoesBothWaysIntact() throws Exception {
+    byte[] payload = new byte[PAYLOAD_BYTES];
+    new Random(7).nextBytes(payload);
+    Path input = Files.write(temporary.resolve("payload.bin"), payload);
+    Path output = temporary.resolve("echoed.bin");
+    Programs.Result run =
+        Programs.run(
+            temporary,
+            cluster.environmentOf(1),
+            Optional.of(input),
+            List.of(
+                "/bin/sh",
+                "-c",
+                "\"$0\" onnode 2 cat > \"$1\"",
+                Programs.ssi().toString(),
+                output.toString()));
+    assertThat(run.status()).as(run.describe()).isZero();
+    assertThat(sha256(Files.readAllBytes(output))).isEqualTo(sha256(payload));
+  }
+
+  @Test
+  @DisplayName("a program killed by signal 9 gives 137; not found 127; not executable 126")
+  void statusesAsAShellGivesThem() throws IOException {
+    assertThat(cluster.ssiOn(1, "onnode", "2", "sh", "-c", "kill -9 $$").status()).isEqualTo(137);
+    Programs.Result missing = cluster.ssiOn(1, "onnode", "2", "no-such-program-here");
+    assertThat(missing.status()).as(missing.describe()).isEqualTo(127);
+    assertThat(missing.err()).contains("no-such-program-here");
+    Path notExecutable = Files.writeString(temporary.resolve("not-executable"), "echo no\n");
+    Programs.Result refused = cluster.ssiOn(1, "onnode", "2", notExecutable.toString());
+    assertThat(refused.status()).as(refused.describe()).isEqualTo(126);
+  }
+
+  @Test
+  @DisplayName("an unknown node is a usage error: 'ssi: no node 9 (nodes: 1-3)', exit 2")
+  void unknownNode() {
+    Programs.Result run = cluster.ssiOn(1, "onnode", "9", "true");
+    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.errLines()).containsExactly("ssi: no node 9 (nodes: 1-3)");
+  }
+
+  @Test
+  @DisplayName("a program started on node 2 gets a cpid of node 2 (131073 and up)")
+  void theCpidIsOfTheRunningNode() {
+    Programs.Result run = cluster.ssiOn(3, "onnode", "-v", "2", "true");
+    assertThat(run.status()).as(run.describe()).isZero();
+    assertThat(run.errLines()).hasSize(1);
+    String line = run.errLines().getFirst();
+    assertThat(line).startsWith("ssi: cpid 131").endsWith(" on node 2");
+    long cpid = Long.parseLong(line.split(" ")[2]);
+    assertThat(cpid >> 16).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName(
+      "a client that disappears mid-run hangs the program up (SIGHUP), as a closed terminal")
+  void aVanishedClientHangsTheProgramUp() throws IOException {
+    String marker = Long.toString(System.nanoTime() % 100_000 + 200_000);
+    ProcessBuilder builder =
+        new ProcessBuilder(Programs.ssi().toString(), "onnode", "2", "sleep", marker)
+            .redirectOutput(temporary.resolve("hangup.out").toFile())
+            .redirectError(temporary.resolve("hangup.err").toFile());
+    builder.environment().putAll(cluster.environmentOf(1));
+    Process client = builder.start();
+    try {
+      await("the program running on node 2")
+          .atMost(Programs.RUN_TIMEOUT)
+          .until(() -> sleeping(marker).isPresent());
+      ProcessHandle program = sleeping(marker).orElseThrow();
+
+      client.destroyForcibly();
+
+      await("the program hung up").atMost(Duration.ofSeconds(10)).until(() -> !program.isAlive());
+    } finally {
+      client.destroyForcibly();
+      sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** The sleep with this unusual duration, which only the test above starts. */
+  private static Optional<ProcessHandle> sleeping(String marker) {
+    return ProcessHandle.allProcesses()
+        .filter(
+            process ->
+                process
+                    .info()
+                    .commandLine()
+                    .map(line -> line.endsWith("sleep " + marker) && !line.contains("java"))
+                    .orElse(false))
+        .findFirst();
+  }
+
+  private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  private static long currentUid() {
+    return new com.sun.security.auth.module.UnixSystem().getUid();
+  }
+}

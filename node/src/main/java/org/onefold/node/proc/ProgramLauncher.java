@@ -1,0 +1,150 @@
+package org.onefold.node.proc;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.onefold.proto.proc.Credentials;
+import org.onefold.proto.proc.RunStart;
+
+/**
+ * Starts a program as its user, the way a login would leave it: its own session and process group
+ * ({@code setsid}), the user's uid, gid and supplementary groups ({@code setpriv}, when the daemon
+ * is root), the caller's umask and working directory (entered as the user), and exactly the
+ * caller's environment. Each step execs the next, so the program keeps the pid Java saw.
+ *
+ * <pre>
+ *   setsid setpriv --reuid U --regid G --groups ... -- /bin/sh -c SCRIPT onefold-run UMASK CWD
+ *       env -i NAME=VALUE... PROGRAM ARGS...
+ * </pre>
+ *
+ * The steps before the last {@code env} run with a fixed minimal environment: the caller's
+ * environment (LD_PRELOAD and the like) must never reach a program that runs as root. A program not
+ * found exits 127, one that cannot be executed 126, as in a shell (env(1) says so on stderr).
+ */
+final class ProgramLauncher {
+  /** Variables that describe the calling machine or session, not the program's. */
+  static final Set<String> NOT_TRAVELLING =
+      Set.of(
+          "SSI_SOCKET",
+          "SSH_AUTH_SOCK",
+          "SSH_AGENT_PID",
+          "SSH_CLIENT",
+          "SSH_CONNECTION",
+          "SSH_TTY",
+          "DISPLAY",
+          "XAUTHORITY",
+          "DBUS_SESSION_BUS_ADDRESS",
+          "XDG_RUNTIME_DIR",
+          "XDG_SESSION_ID",
+          "WINDOWID",
+          "OLDPWD",
+          "PWD",
+          "SHLVL",
+          "_");
+
+  private static final String SCRIPT =
+      "umask \"$1\" && cd -- \"$2\" || exit 1; shift 2; exec \"$@\"";
+  private static final String SETSID = "/usr/bin/setsid";
+  private static final String SETPRIV = "/usr/bin/setpriv";
+  private static final String ENV = "/usr/bin/env";
+  private static final String SHELL = "/bin/sh";
+  private static final Map<String, String> WRAPPER_ENVIRONMENT =
+      Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL", "C");
+
+  private final int daemonUid;
+  private final Path socket;
+
+  /**
+   * @param daemonUid the uid this daemon runs as: root may start programs as anyone, another user
+   *     only as itself
+   * @param socket this node's local API socket, given to programs as SSI_SOCKET so that an ssi they
+   *     run asks the node they run on
+   */
+  ProgramLauncher(int daemonUid, Path socket) {
+    this.daemonUid = daemonUid;
+    this.socket = socket;
+  }
+
+  /** Checks the tools this needs are there; a one-line reason if not. */
+  static void checkTools() throws IOException {
+    for (String tool : List.of(SETSID, SETPRIV, ENV, SHELL)) {
+      if (!Files.isExecutable(Path.of(tool))) {
+        throw new IOException(
+            tool + " is missing; install util-linux and coreutils (apt-get install util-linux)");
+      }
+    }
+  }
+
+  /** Why this daemon may not start programs as who, or empty if it may. */
+  String refusal(Credentials who) {
+    if (daemonUid == 0 || who.getUid() == daemonUid) {
+      return "";
+    }
+    return "this node's daemon runs as uid "
+        + daemonUid
+        + ", not root: it starts programs only for uid "
+        + daemonUid
+        + ", not for uid "
+        + who.getUid();
+  }
+
+  /** The command line for start, run as who. */
+  List<String> commandLine(RunStart start, Credentials who) {
+    if (start.getArgvCount() == 0) {
+      throw new IllegalArgumentException("no program to run");
+    }
+    List<String> line = new ArrayList<>();
+    line.add(SETSID);
+    if (daemonUid == 0) {
+      line.addAll(
+          List.of(
+              SETPRIV,
+              "--reuid=" + who.getUid(),
+              "--regid=" + who.getGid(),
+              groupsOption(who),
+              "--inh-caps=-all",
+              "--"));
+    }
+    line.addAll(
+        List.of(
+            SHELL,
+            "-c",
+            SCRIPT,
+            "onefold-run",
+            String.format("%04o", start.getUmask() & 0777),
+            start.getCwd().isEmpty() ? "/" : start.getCwd(),
+            ENV,
+            "-i"));
+    start.getEnvMap().entrySet().stream()
+        .filter(variable -> !NOT_TRAVELLING.contains(variable.getKey()))
+        .filter(variable -> !variable.getKey().isEmpty() && !variable.getKey().contains("="))
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(variable -> line.add(variable.getKey() + "=" + variable.getValue()));
+    line.add("PWD=" + (start.getCwd().isEmpty() ? "/" : start.getCwd()));
+    line.add("SSI_SOCKET=" + socket);
+    line.addAll(start.getArgvList());
+    return line;
+  }
+
+  private static String groupsOption(Credentials who) {
+    if (who.getGroupsCount() == 0) {
+      return "--clear-groups";
+    }
+    return "--groups="
+        + who.getGroupsList().stream().map(String::valueOf).collect(Collectors.joining(","));
+  }
+
+  /** Starts start's program as who, with pipes for its three streams. */
+  Process launch(RunStart start, Credentials who) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(commandLine(start, who));
+    builder.environment().clear();
+    builder.environment().putAll(WRAPPER_ENVIRONMENT);
+    builder.directory(Path.of("/").toFile());
+    return builder.start();
+  }
+}

@@ -1,0 +1,252 @@
+package org.onefold.node.proc;
+
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.onefold.node.raft.MetaGroup;
+import org.onefold.node.transport.NodeChannels;
+import org.onefold.node.transport.PeerCredentials;
+import org.onefold.node.transport.StreamSender;
+import org.onefold.proto.NodeRecord;
+import org.onefold.proto.NodeState;
+import org.onefold.proto.local.Error;
+import org.onefold.proto.local.Request;
+import org.onefold.proto.local.Response;
+import org.onefold.proto.proc.Credentials;
+import org.onefold.proto.proc.ProcRpcGrpc;
+import org.onefold.proto.proc.RunEvent;
+import org.onefold.proto.proc.RunInput;
+import org.onefold.proto.proc.RunStart;
+
+/**
+ * The calling end of {@code ssi onnode}: takes a run from a local connection, stamps it with the
+ * caller's identity from the kernel (whatever the request says), and carries it to the node that
+ * runs the program (this one too goes through its own ProcRpc, so that there is one path). Events
+ * come back to the connection as the client reads them; the client's stdin and signals go out as
+ * the running node takes them. A client that goes away cancels the call, which hangs the program
+ * up.
+ *
+ * <p>Threads: the connection's thread reads the client's inputs and sends them; gRPC's thread
+ * writes the events to the connection, one at a time, and asks for the next only then.
+ */
+public final class RunForwarder {
+  /** The next request on the local connection, or empty at its end. */
+  public interface RequestSource {
+    Optional<Request> next() throws IOException;
+  }
+
+  private final int self;
+  private final MetaGroup meta;
+  private final NodeChannels channels;
+
+  public RunForwarder(int self, MetaGroup meta, NodeChannels channels) {
+    this.self = self;
+    this.meta = meta;
+    this.channels = channels;
+  }
+
+  /**
+   * Serves one run on a local connection until the program ends or the client leaves. Writes a
+   * single error response if the run cannot start.
+   */
+  public void serve(
+      RunStart request,
+      PeerCredentials peer,
+      RequestSource inputs,
+      OutputStream output,
+      AutoCloseable connection)
+      throws IOException {
+    int node = request.getNode() == 0 ? self : request.getNode();
+    Optional<Response> refusal = checkNode(node);
+    if (refusal.isEmpty() && request.getArgvCount() == 0) {
+      refusal = Optional.of(error(Error.Code.INVALID, "no program to run"));
+    }
+    if (refusal.isPresent()) {
+      write(output, refusal.get());
+      return;
+    }
+    NodeRecord target = meta.stateMachine().read(state -> state.nodes().get(node)).orElseThrow();
+    RunStart start =
+        request.toBuilder()
+            .setNode(node)
+            .setCredentials(
+                Credentials.newBuilder()
+                    .setUid(peer.uid())
+                    .setGid(peer.gid())
+                    .addAllGroups(peer.groups())
+                    .setPid(peer.pid()))
+            .build();
+
+    Events events = new Events(node, output, connection);
+    ProcRpcGrpc.newStub(channels.to(target.getAddress())).run(events);
+    try {
+      events.inputs.send(RunInput.newBuilder().setStart(start).build());
+      while (!events.ended()) {
+        Optional<Request> next = inputs.next();
+        if (next.isEmpty()) {
+          break;
+        }
+        if (next.get().hasRunInput() && !next.get().getRunInput().hasStart()) {
+          events.inputs.send(next.get().getRunInput());
+        }
+      }
+    } catch (InterruptedIOException e) {
+      // The call ended while an input waited; its end has been written to the client.
+    } finally {
+      events.clientGone();
+    }
+  }
+
+  private Optional<Response> checkNode(int node) {
+    return meta.stateMachine()
+        .read(
+            state -> {
+              Optional<NodeRecord> record = state.nodes().get(node);
+              if (record.isEmpty()) {
+                return Optional.of(
+                    error(
+                        Error.Code.INVALID,
+                        "no node " + node + " (nodes: " + numbers(state.nodes().all()) + ")"));
+              }
+              if (record.get().getState() != NodeState.NODE_UP) {
+                return Optional.of(error(Error.Code.UNAVAILABLE, "node " + node + " is down"));
+              }
+              return Optional.empty();
+            });
+  }
+
+  /** Node numbers as a reader wants them: runs as ranges, "1-3,5". */
+  static String numbers(List<NodeRecord> nodes) {
+    StringBuilder text = new StringBuilder();
+    int[] sorted = nodes.stream().mapToInt(NodeRecord::getNode).sorted().toArray();
+    for (int i = 0; i < sorted.length; i++) {
+      int first = sorted[i];
+      while (i + 1 < sorted.length && sorted[i + 1] == sorted[i] + 1) {
+        i++;
+      }
+      text.append(text.isEmpty() ? "" : ",").append(first);
+      if (sorted[i] != first) {
+        text.append('-').append(sorted[i]);
+      }
+    }
+    return text.toString();
+  }
+
+  private static void write(OutputStream output, Response response) throws IOException {
+    synchronized (output) {
+      response.writeDelimitedTo(output);
+      output.flush();
+    }
+  }
+
+  private static Response error(Error.Code code, String message) {
+    return Response.newBuilder()
+        .setError(Error.newBuilder().setCode(code).setMessage(message))
+        .build();
+  }
+
+  /** The call's receiving side: events to the client, one at a time. */
+  private static final class Events implements ClientResponseObserver<RunInput, RunEvent> {
+    private final int node;
+    private final OutputStream output;
+    private final AutoCloseable connection;
+    private final CountDownLatch end = new CountDownLatch(1);
+    private volatile boolean started;
+    private ClientCallStreamObserver<RunInput> call;
+    StreamSender<RunInput> inputs;
+
+    Events(int node, OutputStream output, AutoCloseable connection) {
+      this.node = node;
+      this.output = output;
+      this.connection = connection;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<RunInput> call) {
+      this.call = call;
+      this.inputs = new StreamSender<>(call);
+      call.disableAutoRequestWithInitial(1);
+    }
+
+    @Override
+    public void onNext(RunEvent event) {
+      started |= event.hasStarted();
+      try {
+        write(output, Response.newBuilder().setRunEvent(event).build());
+        call.request(1);
+      } catch (IOException e) {
+        clientGone();
+      }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      inputs.cancelled();
+      Status status = Status.fromThrowable(failure);
+      if (status.getCode() != Status.Code.CANCELLED) {
+        Response response =
+            started
+                ? Response.newBuilder()
+                    .setRunEvent(
+                        RunEvent.newBuilder()
+                            .setLost("lost node " + node + ": " + describe(status)))
+                    .build()
+                : error(codeOf(status), describe(status));
+        try {
+          write(output, response);
+        } catch (IOException e) {
+          // The client is gone too.
+        }
+      }
+      finish();
+    }
+
+    @Override
+    public void onCompleted() {
+      inputs.complete();
+      finish();
+    }
+
+    private void finish() {
+      end.countDown();
+      try {
+        // Wakes the connection's thread from its read of the client's next input.
+        connection.close();
+      } catch (Exception e) {
+        // Closed already.
+      }
+    }
+
+    boolean ended() {
+      return end.getCount() == 0;
+    }
+
+    /** The client left (or the run is over): cancel the call if it still runs. */
+    void clientGone() {
+      if (!ended()) {
+        call.cancel("the client of the run went away", null);
+      }
+    }
+
+    private static String describe(Status status) {
+      return status.getDescription() != null
+          ? status.getDescription()
+          : status.getCode().toString();
+    }
+
+    private static Error.Code codeOf(Status status) {
+      return switch (status.getCode()) {
+        case PERMISSION_DENIED -> Error.Code.PERMISSION;
+        case INVALID_ARGUMENT -> Error.Code.INVALID;
+        case RESOURCE_EXHAUSTED -> Error.Code.BUSY;
+        default -> Error.Code.UNAVAILABLE;
+      };
+    }
+  }
+}

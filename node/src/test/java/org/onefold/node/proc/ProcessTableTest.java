@@ -1,0 +1,80 @@
+package org.onefold.node.proc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ProcessTableTest {
+  private static final List<String> SLEEP = List.of("sleep", "60");
+
+  @Test
+  void node_2_gives_cpids_from_131073_on() {
+    ProcessTable table = new ProcessTable(2, 10);
+    assertThat(table.reserve()).contains(131073);
+    assertThat(table.reserve()).contains(131074);
+    assertThat(Cpids.nodeOf(131074)).isEqualTo(2);
+    assertThat(Cpids.seqOf(131074)).isEqualTo(2);
+  }
+
+  @Test
+  void a_freed_cpid_is_not_given_again_at_once_and_seqs_wrap() {
+    ProcessTable table = new ProcessTable(1, 3);
+    int first = table.reserve().orElseThrow();
+    table.release(first);
+    assertThat(table.reserve()).as("the next seq, not the freed one").contains(Cpids.of(1, 2));
+
+    ProcessTable wrapping = new ProcessTable(1, 3);
+    for (int seq = 1; seq < Cpids.SEQ_MAX; seq++) {
+      wrapping.release(wrapping.reserve().orElseThrow());
+    }
+    int kept = wrapping.reserve().orElseThrow();
+    assertThat(kept).isEqualTo(Cpids.of(1, Cpids.SEQ_MAX));
+    assertThat(wrapping.reserve()).as("wraps to 1").contains(Cpids.of(1, 1));
+  }
+
+  @Test
+  void a_full_table_gives_no_cpid_until_one_is_reaped() {
+    ProcessTable table = new ProcessTable(1, 2);
+    int first = table.reserve().orElseThrow();
+    table.started(first, 100, 1000, SLEEP, 0);
+    table.reserve().orElseThrow();
+    assertThat(table.reserve()).isEmpty();
+
+    table.exited(first, new ProcessTable.Ending(0, 0));
+    assertThat(table.reserve()).as("an exited process not yet reaped still counts").isEmpty();
+    table.reap(first);
+    assertThat(table.reserve()).isPresent();
+  }
+
+  @Test
+  void an_exited_process_keeps_its_status_until_reaped_and_leaves_the_pid_index() {
+    ProcessTable table = new ProcessTable(3, 10);
+    int cpid = table.reserve().orElseThrow();
+    table.started(cpid, 4242, 1000, SLEEP, 77);
+    assertThat(table.byPid(4242)).map(ProcessTable.Entry::cpid).contains(cpid);
+
+    assertThat(table.exited(cpid, new ProcessTable.Ending(137, 9))).isTrue();
+    assertThat(table.exited(cpid, new ProcessTable.Ending(0, 0))).as("ends once").isFalse();
+    assertThat(table.get(cpid).orElseThrow().ending()).contains(new ProcessTable.Ending(137, 9));
+    assertThat(table.byPid(4242)).as("the pid may be reused by the system").isEmpty();
+
+    table.reap(cpid);
+    assertThat(table.get(cpid)).isEmpty();
+    assertThat(table.all()).isEmpty();
+  }
+
+  @Test
+  void reserved_but_unstarted_cpids_are_not_listed_and_other_nodes_cpids_are_unknown() {
+    ProcessTable table = new ProcessTable(1, 10);
+    int reserved = table.reserve().orElseThrow();
+    assertThat(table.all()).isEmpty();
+    assertThat(table.get(reserved)).isEmpty();
+    assertThat(table.get(Cpids.of(2, 1))).isEmpty();
+    assertThatThrownBy(() -> table.exited(Cpids.of(2, 1), new ProcessTable.Ending(0, 0)))
+        .hasMessageContaining("not of node 1");
+    assertThatThrownBy(() -> table.started(Cpids.of(1, 9), 1, 0, SLEEP, 0))
+        .hasMessageContaining("was not reserved");
+  }
+}

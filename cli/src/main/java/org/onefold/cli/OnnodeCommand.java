@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Run a program on node N as you, with your working directory, umask and environment.",
       "Its input, output and errors are carried both ways; the exit status is the program's",
-      "(128+N if signal N ended it; 127 not found, 126 not executable; 255 if node N went down)."
+      "(128+N if signal N ended it; 127 not found, 126 not executable; 255 if node N went down",
+      "or could not be reached)."
     })
 final class OnnodeCommand implements Callable<Integer> {
   /** What a shell reports when the program's node went down under it. */
@@ -109,7 +110,7 @@ final class OnnodeCommand implements Callable<Integer> {
           return event.getExited().getStatus();
         }
         case LOST -> {
-          console.err().println("ssi: node " + node + " went down: " + event.getLost());
+          console.err().println("ssi: " + event.getLost());
           return STATUS_LOST;
         }
         case KIND_NOT_SET -> {}

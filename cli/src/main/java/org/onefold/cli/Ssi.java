@@ -32,7 +32,10 @@ import picocli.CommandLine.Spec;
       TokenCommand.class,
       UpCommand.class,
       DownCommand.class,
-      OnnodeCommand.class
+      OnnodeCommand.class,
+      PsCommand.class,
+      KillCommand.class,
+      WhereCommand.class
     },
     footer = {
       "",
@@ -71,6 +74,8 @@ public final class Ssi implements Runnable {
     CommandLine line = new CommandLine(new Ssi(console));
     // ssi onnode 2 ls -l: everything after the node is the program's, options too.
     line.getSubcommands().get("onnode").setStopAtPositional(true);
+    // ssi kill -9 CPID and ssi kill -- -PGID: -9 and -PGID are not options.
+    line.getSubcommands().get("kill").setUnmatchedOptionsArePositionalParams(true);
     line.setOut(new PrintWriter(console.out(), true));
     line.setErr(new PrintWriter(console.err(), true));
     line.setParameterExceptionHandler(
@@ -113,7 +118,8 @@ public final class Ssi implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing a command: cluster, reg, events, token, up, down or onnode");
+        spec.commandLine(),
+        "missing a command: cluster, reg, events, token, up, down, onnode, ps, kill or where");
   }
 
   Console console() {

@@ -7,10 +7,14 @@ import java.util.Optional;
 import org.onefold.proto.local.ClusterReply;
 import org.onefold.proto.local.ClusterRequest;
 import org.onefold.proto.local.EventsRequest;
+import org.onefold.proto.local.KillRequest;
+import org.onefold.proto.local.PsReply;
+import org.onefold.proto.local.PsRequest;
 import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 import org.onefold.proto.local.TokenReply;
 import org.onefold.proto.local.TokenRequest;
+import org.onefold.proto.local.WhereRequest;
 import org.onefold.proto.proc.RunStart;
 
 /**
@@ -104,6 +108,32 @@ public final class OnefoldClient implements AutoCloseable {
       throw e;
     }
     return new ProgramRun(dedicated);
+  }
+
+  /** The processes of the cluster (all: every process, not only Onefold's), node 0 for all. */
+  public PsReply ps(boolean all, int node) {
+    return call(Request.newBuilder()
+            .setPs(PsRequest.newBuilder().setAll(all).setNode(node))
+            .build())
+        .getPs();
+  }
+
+  /**
+   * Sends signal to the process cpid, or with group to the process group it leads, with kill(2)'s
+   * rules for the calling user.
+   */
+  public void kill(long cpid, boolean group, int signal) {
+    call(
+        Request.newBuilder()
+            .setKill(KillRequest.newBuilder().setCpid(cpid).setGroup(group).setSignal(signal))
+            .build());
+  }
+
+  /** The node the process cpid runs on; fails (NOT_FOUND) if it does not run. */
+  public int where(long cpid) {
+    return call(Request.newBuilder().setWhere(WhereRequest.newBuilder().setCpid(cpid)).build())
+        .getWhere()
+        .getNode();
   }
 
   Response call(Request request) {

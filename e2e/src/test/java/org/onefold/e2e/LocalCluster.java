@@ -74,6 +74,22 @@ final class LocalCluster implements AutoCloseable {
         Programs.withProgram(Programs.ssi(), arguments));
   }
 
+  /** Kills node's daemon with SIGKILL, as a crash would; bounded wait for its end. */
+  void kill(int node) throws InterruptedException {
+    Path pidFile = directory.resolve("node" + node).resolve("ssid.pid");
+    Optional<ProcessHandle> daemon = ProcessHandle.of(Programs.readPid(pidFile));
+    daemon.ifPresent(ProcessHandle::destroyForcibly);
+    if (daemon.isPresent()) {
+      daemon.get().onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
+    }
+  }
+
+  /** Starts the nodes that are not running (ssi up on the same directory). */
+  void restart() {
+    Programs.Result up = Programs.ssi(work, environment, "up", "--dir", directory.toString());
+    assertThat(up.status()).as(up.describe()).isZero();
+  }
+
   @Override
   public void close() {
     if (Files.exists(directory)) {

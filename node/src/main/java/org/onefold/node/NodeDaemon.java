@@ -23,6 +23,7 @@ import org.onefold.node.membership.JoinService;
 import org.onefold.node.membership.MembershipService;
 import org.onefold.node.membership.NodeRpcService;
 import org.onefold.node.membership.VoterPlan;
+import org.onefold.node.proc.ClusterProcesses;
 import org.onefold.node.proc.ProcService;
 import org.onefold.node.proc.RunForwarder;
 import org.onefold.node.raft.MetaGroup;
@@ -159,7 +160,8 @@ public final class NodeDaemon implements AutoCloseable {
                   random,
                   ownUid(),
                   settings.tokenTtl(),
-                  new RunForwarder(node, meta, channels)));
+                  new RunForwarder(node, meta, channels),
+                  new ClusterProcesses(meta, channels)));
       started.push(local);
       return daemon;
     } catch (StartException e) {

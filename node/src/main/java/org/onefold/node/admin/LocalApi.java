@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import org.onefold.node.proc.ClusterProcesses;
 import org.onefold.node.proc.RunForwarder;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.raft.MetaState;
@@ -28,12 +29,15 @@ import org.onefold.node.transport.ConnectionHandler;
 import org.onefold.node.transport.JoinToken;
 import org.onefold.node.transport.LocalConnection;
 import org.onefold.node.transport.PeerCredentials;
+import org.onefold.node.transport.Signals;
 import org.onefold.proto.NodeRecord;
 import org.onefold.proto.local.ClusterReply;
 import org.onefold.proto.local.DeleteReply;
 import org.onefold.proto.local.DeleteRequest;
 import org.onefold.proto.local.Error;
 import org.onefold.proto.local.GetReply;
+import org.onefold.proto.local.KillReply;
+import org.onefold.proto.local.KillRequest;
 import org.onefold.proto.local.ListReply;
 import org.onefold.proto.local.NodeStatus;
 import org.onefold.proto.local.PutReply;
@@ -41,6 +45,7 @@ import org.onefold.proto.local.PutRequest;
 import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 import org.onefold.proto.local.TokenReply;
+import org.onefold.proto.local.WhereReply;
 import org.onefold.proto.meta.AddToken;
 import org.onefold.proto.meta.Delete;
 import org.onefold.proto.meta.ErrorCode;
@@ -81,6 +86,7 @@ public final class LocalApi implements ConnectionHandler {
   private final int ownerUid;
   private final Duration tokenTtl;
   private final RunForwarder runs;
+  private final ClusterProcesses processes;
 
   public LocalApi(
       int self,
@@ -90,7 +96,8 @@ public final class LocalApi implements ConnectionHandler {
       SecureRandom random,
       int ownerUid,
       Duration tokenTtl,
-      RunForwarder runs) {
+      RunForwarder runs,
+      ClusterProcesses processes) {
     this.self = self;
     this.incarnation = incarnation;
     this.meta = meta;
@@ -100,6 +107,7 @@ public final class LocalApi implements ConnectionHandler {
     this.ownerUid = ownerUid;
     this.tokenTtl = tokenTtl;
     this.runs = runs;
+    this.processes = processes;
   }
 
   @Override
@@ -169,6 +177,17 @@ public final class LocalApi implements ConnectionHandler {
         case TOKEN -> token(request.getToken().getTtlSeconds(), peer);
         case WATCH, EVENTS, RUN -> throw new IllegalStateException("streams are served by serve()");
         case RUN_INPUT -> error(Error.Code.INVALID, "input for a run that is not under way");
+        case PS -> Response.newBuilder().setPs(processes.ps(request.getPs())).build();
+        case KILL -> kill(request.getKill(), peer);
+        case WHERE ->
+            processes
+                .where(request.getWhere().getCpid())
+                .map(
+                    node ->
+                        Response.newBuilder()
+                            .setWhere(WhereReply.newBuilder().setNode(node))
+                            .build())
+                .orElseGet(() -> noSuchProcess(request.getWhere().getCpid()));
         case CALL_NOT_SET -> error(Error.Code.INVALID, "empty request");
       };
     } catch (TimeoutException e) {
@@ -186,6 +205,30 @@ public final class LocalApi implements ConnectionHandler {
       Thread.currentThread().interrupt();
       return error(Error.Code.UNAVAILABLE, "the node is stopping");
     }
+  }
+
+  /** kill(2) clusterwide; errors worded as kill(1) words them. */
+  private Response kill(KillRequest request, PeerCredentials peer) {
+    if (request.getSignal() < 0 || request.getSignal() > Signals.SIGNAL_MAX) {
+      return error(Error.Code.INVALID, request.getSignal() + ": invalid signal specification");
+    }
+    int errno = processes.kill(request, peer);
+    return switch (errno) {
+      case 0 -> Response.newBuilder().setKill(KillReply.getDefaultInstance()).build();
+      case 1 ->
+          error(
+              Error.Code.PERMISSION,
+              "("
+                  + (request.getGroup() ? "-" : "")
+                  + request.getCpid()
+                  + ") - Operation not permitted");
+      case 3 -> noSuchProcess(request.getCpid());
+      default -> error(Error.Code.INVALID, "(" + request.getCpid() + ") - errno " + errno);
+    };
+  }
+
+  private static Response noSuchProcess(long cpid) {
+    return error(Error.Code.NOT_FOUND, "(" + cpid + ") - No such process");
   }
 
   private ClusterReply cluster() {

@@ -8,19 +8,31 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.onefold.node.transport.NodeCertificateInterceptor;
 import org.onefold.node.transport.Signals;
 import org.onefold.node.transport.StreamSender;
 import org.onefold.proto.proc.Exited;
+import org.onefold.proto.proc.ListReply;
+import org.onefold.proto.proc.ListRequest;
 import org.onefold.proto.proc.Output;
 import org.onefold.proto.proc.ProcRpcGrpc;
+import org.onefold.proto.proc.ProcessInfo;
 import org.onefold.proto.proc.RunEvent;
 import org.onefold.proto.proc.RunInput;
 import org.onefold.proto.proc.RunStart;
+import org.onefold.proto.proc.SignalReply;
+import org.onefold.proto.proc.SignalRequest;
 import org.onefold.proto.proc.Started;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +53,22 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
   private static final Logger log = LoggerFactory.getLogger(ProcService.class);
   private static final int OUTPUT_CHUNK_BYTES = 32 * 1024;
 
+  /** How long a program's streams must be quiet after its end before the end is reported. */
+  private static final java.time.Duration OUTPUT_QUIET_AFTER_END = java.time.Duration.ofMillis(200);
+
+  private static final java.time.Duration OUTPUT_CHECK = java.time.Duration.ofMillis(20);
+
   private final int node;
   private final ProgramLauncher launcher;
   private final InstantSource clock;
 
   /** Guarded by itself. */
   private final ProcessTable table;
+
+  private final ProcScanner scanner = new ProcScanner(Path.of("/proc"));
+
+  /** Clock ticks per second of /proc's times (sysconf(_SC_CLK_TCK); 100 on Linux). */
+  private static final long CLOCK_TICKS_PER_SECOND = 100;
 
   public ProcService(int node, int daemonUid, java.nio.file.Path socket, InstantSource clock)
       throws IOException {
@@ -55,6 +77,116 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     this.launcher = new ProgramLauncher(daemonUid, socket);
     this.clock = clock;
     this.table = new ProcessTable(node, Limits.PROCESSES_MAX);
+  }
+
+  @Override
+  public void list(ListRequest request, StreamObserver<ListReply> responses) {
+    responses.onNext(ListReply.newBuilder().addAllProcesses(processes(request)).build());
+    responses.onCompleted();
+  }
+
+  /**
+   * This node's processes with cpids: those started through Onefold and the processes of their
+   * sessions (what they forked, unless it left the session), or every process with all. A process
+   * seen for the first time is given a cpid here.
+   */
+  List<ProcessInfo> processes(ListRequest request) {
+    List<ProcScanner.Found> found = scanner.scan();
+    Map<Integer, String> users = ProcScanner.userNames();
+    List<ProcessInfo> infos = new ArrayList<>();
+    synchronized (table) {
+      Set<Long> startedSessions = new HashSet<>();
+      for (ProcessTable.Entry entry : table.all()) {
+        if (!entry.adopted() && entry.ending().isEmpty()) {
+          startedSessions.add(entry.pid());
+        }
+      }
+      Set<ProcessTable.Seen> alive = new HashSet<>();
+      Map<Long, Integer> cpidByPid = new HashMap<>();
+      for (ProcScanner.Found process : found) {
+        alive.add(process.seen());
+        Optional<ProcessTable.Entry> known = table.byPid(process.seen());
+        if (known.isPresent()) {
+          cpidByPid.put(process.stat().pid(), known.get().cpid());
+        } else if (request.getAll() || startedSessions.contains(process.stat().session())) {
+          table
+              .adopt(process.seen(), process.realUid(), process.argv(), clock.millis())
+              .ifPresent(cpid -> cpidByPid.put(process.stat().pid(), cpid));
+        }
+      }
+      table.keepAdopted(alive);
+      for (ProcScanner.Found process : found) {
+        Integer cpid = cpidByPid.get(process.stat().pid());
+        if (cpid == null || (request.getCpid() != 0 && request.getCpid() != cpid)) {
+          continue;
+        }
+        boolean started = table.get(cpid).map(entry -> !entry.adopted()).orElse(false);
+        boolean shown =
+            request.getAll()
+                || request.getCpid() != 0
+                || started
+                || startedSessions.contains(process.stat().session());
+        if (!shown) {
+          continue;
+        }
+        infos.add(
+            ProcessInfo.newBuilder()
+                .setCpid(cpid)
+                .setNode(node)
+                .setPid((int) process.stat().pid())
+                .setUid(process.realUid())
+                .setUser(users.getOrDefault(process.realUid(), Integer.toString(process.realUid())))
+                // A started program's parent is the daemon; it shows none.
+                .setPpid(started ? 0 : cpidByPid.getOrDefault(process.stat().ppid(), 0))
+                .setPgid(cpidByPid.getOrDefault(process.stat().pgrp(), 0))
+                .setStat(Character.toString(process.stat().state()))
+                .setCpuMillis(process.stat().cpuTicks() * 1000 / CLOCK_TICKS_PER_SECOND)
+                .setCommand(process.command())
+                .setStarted(started)
+                .build());
+      }
+    }
+    return infos;
+  }
+
+  @Override
+  public void signal(SignalRequest request, StreamObserver<SignalReply> responses) {
+    responses.onNext(SignalReply.newBuilder().setErrno(signal(request)).build());
+    responses.onCompleted();
+  }
+
+  /** kill(2) with its rules, for the user the calling node vouches for: 0 or an errno. */
+  private int signal(SignalRequest request) {
+    if (request.getSignal() < 0 || request.getSignal() > Signals.SIGNAL_MAX) {
+      return Errno.EINVAL;
+    }
+    if (!request.hasCredentials()) {
+      return Errno.EPERM;
+    }
+    Optional<ProcessTable.Entry> entry;
+    synchronized (table) {
+      entry = table.get(request.getCpid()).filter(known -> known.ending().isEmpty());
+    }
+    Optional<ProcScanner.Found> process =
+        entry
+            .flatMap(known -> scanner.read(known.pid()))
+            .filter(found -> found.stat().startTicks() == entry.get().startTicks());
+    if (process.isEmpty()) {
+      return Errno.ESRCH;
+    }
+    int caller = request.getCredentials().getUid();
+    // kill(2): root, or the sender's uid is the target's real or saved uid.
+    if (caller != 0 && caller != process.get().realUid() && caller != process.get().savedUid()) {
+      return Errno.EPERM;
+    }
+    long pid = process.get().stat().pid();
+    if (request.getGroup()) {
+      if (process.get().stat().pgrp() != pid) {
+        return Errno.ESRCH;
+      }
+      return Signals.signalGroup(pid, request.getSignal());
+    }
+    return Signals.signalProcess(pid, request.getSignal());
   }
 
   @Override
@@ -169,6 +301,7 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
         table.started(
             cpid,
             started.pid(),
+            scanner.read(started.pid()).map(found -> found.stat().startTicks()).orElse(0L),
             start.getCredentials().getUid(),
             start.getArgvList(),
             clock.millis());
@@ -234,11 +367,27 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     }
 
     /** Sends what the program writes on fd, chunk by chunk, as fast as the caller reads. */
+    /** Per stream (index fd - 1): when its pump last got data, and whether it waits for more. */
+    private final long[] lastOutputNanos = new long[2];
+
+    private final boolean[] awaitingOutput = new boolean[2];
+
     private void pump(InputStream output, int fd) {
       byte[] buffer = new byte[OUTPUT_CHUNK_BYTES];
       try (output) {
         int count;
-        while ((count = output.read(buffer)) > 0) {
+        while (true) {
+          synchronized (awaitingOutput) {
+            awaitingOutput[fd - 1] = true;
+          }
+          count = output.read(buffer);
+          synchronized (awaitingOutput) {
+            awaitingOutput[fd - 1] = false;
+            lastOutputNanos[fd - 1] = System.nanoTime();
+          }
+          if (count <= 0) {
+            break;
+          }
           events.send(
               RunEvent.newBuilder()
                   .setOutput(
@@ -253,8 +402,7 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     private void awaitEnd(Process program, Thread stdout, Thread stderr) {
       try {
         int status = program.waitFor();
-        stdout.join();
-        stderr.join();
+        awaitOutput(stdout, stderr);
         int signal = status > 128 && status <= 128 + Signals.SIGNAL_MAX ? status - 128 : 0;
         ProcessTable.Ending ending = new ProcessTable.Ending(status, signal);
         synchronized (table) {
@@ -272,6 +420,35 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
         Thread.currentThread().interrupt();
       } catch (InterruptedIOException e) {
         // The caller is gone; it was told nothing more.
+      }
+    }
+
+    /**
+     * After the program's end: waits until its output is all sent, that is, until both streams
+     * reach their end, or until both have been quiet for a moment. A child the program left behind
+     * may hold the streams open for ever; the program's end is reported without waiting for it (as
+     * a shell reports a job's end while its orphans run on).
+     */
+    private void awaitOutput(Thread stdout, Thread stderr) throws InterruptedException {
+      long end = System.nanoTime();
+      while (stdout.isAlive() || stderr.isAlive()) {
+        if (quiet(stdout, 0, end) && quiet(stderr, 1, end)) {
+          return;
+        }
+        stdout.join(OUTPUT_CHECK);
+        stderr.join(OUTPUT_CHECK);
+      }
+    }
+
+    /** True if pump ended, or has waited for data since the program's end for a moment. */
+    private boolean quiet(Thread pump, int index, long endNanos) {
+      if (!pump.isAlive()) {
+        return true;
+      }
+      synchronized (awaitingOutput) {
+        long since = Math.max(lastOutputNanos[index], endNanos);
+        return awaitingOutput[index]
+            && System.nanoTime() - since >= OUTPUT_QUIET_AFTER_END.toNanos();
       }
     }
 

@@ -5,24 +5,40 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The processes this node started through Onefold, by cpid: a pure object, fed with starts and
- * exits. Seqs are given as Linux gives pids: the next free one after the last given, wrapping after
- * {@link Cpids#SEQ_MAX}, so that a cpid just freed is not at once given again. An exited process
- * stays in the table, with its status, until it is reaped (its waiter was told).
+ * The processes of this node that have cpids, by cpid: a pure object, fed with starts, exits and
+ * what a look at /proc found. Two kinds: processes Onefold started (a run; they leave the table
+ * when their waiter is told how they ended) and processes adopted on first sight (a started
+ * program's descendants, or any process when all are listed; they leave when a later look no longer
+ * finds them). A process is known by its pid and its start time, so that a pid the system reuses is
+ * a new process.
+ *
+ * <p>Seqs are given as Linux gives pids: the next free one after the last given, wrapping after
+ * {@link Cpids#SEQ_MAX}, so that a cpid just freed is not at once given again.
  *
  * <p>Not thread-safe: its owner (ProcService) calls it under one lock.
  */
 final class ProcessTable {
   /** A process the table knows: where it runs, as whom, what, and how it ended, if it did. */
   record Entry(
-      int cpid, long pid, int uid, List<String> argv, long startedMillis, Optional<Ending> ending) {
+      int cpid,
+      long pid,
+      long startTicks,
+      boolean adopted,
+      int uid,
+      List<String> argv,
+      long startedMillis,
+      Optional<Ending> ending) {
     Entry ended(Ending how) {
-      return new Entry(cpid, pid, uid, argv, startedMillis, Optional.of(how));
+      return new Entry(cpid, pid, startTicks, adopted, uid, argv, startedMillis, Optional.of(how));
     }
   }
+
+  /** A process as a look at /proc identifies it. */
+  record Seen(long pid, long startTicks) {}
 
   /** How a process ended: a shell's status (code, or 128 + signal) and the signal, if any. */
   record Ending(int status, int signal) {}
@@ -61,13 +77,59 @@ final class ProcessTable {
   }
 
   /** A reserved cpid's process started with pid. */
-  void started(int cpid, long pid, int uid, List<String> argv, long startedMillis) {
+  void started(
+      int cpid, long pid, long startTicks, int uid, List<String> argv, long startedMillis) {
     int seq = ownSeq(cpid);
     if (!bySeq.containsKey(seq) || bySeq.get(seq) != null) {
       throw new IllegalStateException("cpid " + cpid + " was not reserved, or started already");
     }
-    bySeq.put(seq, new Entry(cpid, pid, uid, List.copyOf(argv), startedMillis, Optional.empty()));
+    bySeq.put(
+        seq,
+        new Entry(
+            cpid, pid, startTicks, false, uid, List.copyOf(argv), startedMillis, Optional.empty()));
     seqByPid.put(pid, seq);
+  }
+
+  /** Gives a cpid to a process seen for the first time; empty if the table is full. */
+  Optional<Integer> adopt(Seen process, int uid, List<String> argv, long startedMillis) {
+    Optional<Entry> known = byPid(process);
+    if (known.isPresent()) {
+      return Optional.of(known.get().cpid());
+    }
+    Optional<Integer> reserved = reserve();
+    reserved.ifPresent(
+        cpid -> {
+          int seq = Cpids.seqOf(cpid);
+          bySeq.put(
+              seq,
+              new Entry(
+                  cpid,
+                  process.pid(),
+                  process.startTicks(),
+                  true,
+                  uid,
+                  List.copyOf(argv),
+                  startedMillis,
+                  Optional.empty()));
+          seqByPid.put(process.pid(), seq);
+        });
+    return reserved;
+  }
+
+  /** Forgets adopted processes that a look at /proc no longer found. */
+  void keepAdopted(Set<Seen> alive) {
+    List<Entry> gone = new ArrayList<>();
+    for (Entry entry : bySeq.values()) {
+      if (entry != null
+          && entry.adopted()
+          && !alive.contains(new Seen(entry.pid(), entry.startTicks()))) {
+        gone.add(entry);
+      }
+    }
+    for (Entry entry : gone) {
+      bySeq.remove(Cpids.seqOf(entry.cpid()));
+      seqByPid.remove(entry.pid(), Cpids.seqOf(entry.cpid()));
+    }
   }
 
   /** A reserved cpid whose process could not start: the cpid is free again. */
@@ -75,7 +137,7 @@ final class ProcessTable {
     int seq = ownSeq(cpid);
     Entry entry = bySeq.remove(seq);
     if (entry != null) {
-      seqByPid.remove(entry.pid());
+      seqByPid.remove(entry.pid(), seq);
     }
   }
 
@@ -87,7 +149,7 @@ final class ProcessTable {
       return false;
     }
     bySeq.put(seq, entry.ended(how));
-    seqByPid.remove(entry.pid());
+    seqByPid.remove(entry.pid(), seq);
     return true;
   }
 
@@ -107,7 +169,17 @@ final class ProcessTable {
     return Optional.ofNullable(bySeq.get(Cpids.seqOf(cpid)));
   }
 
-  /** The running process with this node-local pid. */
+  /** The running process with this node-local pid and start time. */
+  Optional<Entry> byPid(Seen process) {
+    Integer seq = seqByPid.get(process.pid());
+    Entry entry = seq == null ? null : bySeq.get(seq);
+    if (entry == null || entry.startTicks() != process.startTicks()) {
+      return Optional.empty();
+    }
+    return Optional.of(entry);
+  }
+
+  /** The running process with this node-local pid, whatever its start time. */
   Optional<Entry> byPid(long pid) {
     Integer seq = seqByPid.get(pid);
     return seq == null ? Optional.empty() : Optional.ofNullable(bySeq.get(seq));

@@ -9,10 +9,13 @@ import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.onefold.node.raft.MetaGroup;
+import org.onefold.node.raft.MetaStateMachine;
 import org.onefold.node.transport.NodeChannels;
 import org.onefold.node.transport.PeerCredentials;
 import org.onefold.node.transport.StreamSender;
+import org.onefold.proto.Event;
 import org.onefold.proto.NodeRecord;
 import org.onefold.proto.NodeState;
 import org.onefold.proto.local.Error;
@@ -84,6 +87,19 @@ public final class RunForwarder {
             .build();
 
     Events events = new Events(node, output, connection);
+    // The running node's death, as the cluster decides it, ends the run: the connection to it
+    // may take far longer to fail (a cut cable sends no reset).
+    MetaStateMachine.Listener nodeDown =
+        applied -> {
+          for (Event event : applied) {
+            if (event.hasNodeDown() && event.getNodeDown().getNode() == node) {
+              String why = "node " + node + " went down (" + event.getNodeDown().getReason() + ")";
+              // Listeners must not block the apply thread; telling the client may.
+              Thread.ofVirtual().name("run-lost").start(() -> events.lost(why));
+            }
+          }
+        };
+    meta.stateMachine().addListener(nodeDown);
     ProcRpcGrpc.newStub(channels.to(target.getAddress())).run(events);
     try {
       events.inputs.send(RunInput.newBuilder().setStart(start).build());
@@ -99,6 +115,7 @@ public final class RunForwarder {
     } catch (InterruptedIOException e) {
       // The call ended while an input waited; its end has been written to the client.
     } finally {
+      meta.stateMachine().removeListener(nodeDown);
       events.clientGone();
     }
   }
@@ -158,6 +175,7 @@ public final class RunForwarder {
     private final AutoCloseable connection;
     private final CountDownLatch end = new CountDownLatch(1);
     private volatile boolean started;
+    private final AtomicBoolean told = new AtomicBoolean();
     private ClientCallStreamObserver<RunInput> call;
     StreamSender<RunInput> inputs;
 
@@ -177,6 +195,12 @@ public final class RunForwarder {
     @Override
     public void onNext(RunEvent event) {
       started |= event.hasStarted();
+      if (told.get()) {
+        return;
+      }
+      if (event.hasExited() && !told.compareAndSet(false, true)) {
+        return;
+      }
       try {
         write(output, Response.newBuilder().setRunEvent(event).build());
         call.request(1);
@@ -187,22 +211,35 @@ public final class RunForwarder {
 
     @Override
     public void onError(Throwable failure) {
-      inputs.cancelled();
       Status status = Status.fromThrowable(failure);
-      if (status.getCode() != Status.Code.CANCELLED) {
-        Response response =
-            started
-                ? Response.newBuilder()
-                    .setRunEvent(
-                        RunEvent.newBuilder()
-                            .setLost("lost node " + node + ": " + describe(status)))
-                    .build()
-                : error(codeOf(status), describe(status));
-        try {
-          write(output, response);
-        } catch (IOException e) {
-          // The client is gone too.
-        }
+      if (status.getCode() == Status.Code.CANCELLED) {
+        inputs.cancelled();
+        finish();
+      } else if (started || !isRefusal(status)) {
+        // Started, or maybe started: the running node broke away and the program's fate is
+        // unknown (ssh, too, says 255 when the connection fails).
+        lost("lost node " + node + ": " + describe(status));
+      } else {
+        tellOnce(error(codeOf(status), describe(status)));
+      }
+    }
+
+    /** The running node is gone: the client learns the run is lost, and the call ends. */
+    void lost(String why) {
+      tellOnce(Response.newBuilder().setRunEvent(RunEvent.newBuilder().setLost(why)).build());
+      call.cancel(why, null);
+    }
+
+    /** Writes the run's last word to the client, once, and ends the run. */
+    private void tellOnce(Response last) {
+      if (!told.compareAndSet(false, true)) {
+        return;
+      }
+      inputs.cancelled();
+      try {
+        write(output, last);
+      } catch (IOException e) {
+        // The client is gone too.
       }
       finish();
     }
@@ -238,6 +275,14 @@ public final class RunForwarder {
       return status.getDescription() != null
           ? status.getDescription()
           : status.getCode().toString();
+    }
+
+    /** A start the running node turned down, as opposed to a call that broke. */
+    private static boolean isRefusal(Status status) {
+      return switch (status.getCode()) {
+        case PERMISSION_DENIED, INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> true;
+        default -> false;
+      };
     }
 
     private static Error.Code codeOf(Status status) {

@@ -38,7 +38,7 @@ class ProcessTableTest {
   void a_full_table_gives_no_cpid_until_one_is_reaped() {
     ProcessTable table = new ProcessTable(1, 2);
     int first = table.reserve().orElseThrow();
-    table.started(first, 100, 1000, SLEEP, 0);
+    table.started(first, 100, 5, 1000, SLEEP, 0);
     table.reserve().orElseThrow();
     assertThat(table.reserve()).isEmpty();
 
@@ -52,7 +52,7 @@ class ProcessTableTest {
   void an_exited_process_keeps_its_status_until_reaped_and_leaves_the_pid_index() {
     ProcessTable table = new ProcessTable(3, 10);
     int cpid = table.reserve().orElseThrow();
-    table.started(cpid, 4242, 1000, SLEEP, 77);
+    table.started(cpid, 4242, 5, 1000, SLEEP, 77);
     assertThat(table.byPid(4242)).map(ProcessTable.Entry::cpid).contains(cpid);
 
     assertThat(table.exited(cpid, new ProcessTable.Ending(137, 9))).isTrue();
@@ -74,7 +74,30 @@ class ProcessTableTest {
     assertThat(table.get(Cpids.of(2, 1))).isEmpty();
     assertThatThrownBy(() -> table.exited(Cpids.of(2, 1), new ProcessTable.Ending(0, 0)))
         .hasMessageContaining("not of node 1");
-    assertThatThrownBy(() -> table.started(Cpids.of(1, 9), 1, 0, SLEEP, 0))
+    assertThatThrownBy(() -> table.started(Cpids.of(1, 9), 1, 5, 0, SLEEP, 0))
         .hasMessageContaining("was not reserved");
+  }
+
+  @Test
+  void processes_seen_are_adopted_once_and_forgotten_when_gone_even_if_their_pid_returns() {
+    ProcessTable table = new ProcessTable(2, 10);
+    ProcessTable.Seen shell = new ProcessTable.Seen(300, 1_000);
+    int cpid = table.adopt(shell, 1000, List.of("sh"), 5).orElseThrow();
+    assertThat(table.adopt(shell, 1000, List.of("sh"), 6)).as("seen again").contains(cpid);
+
+    ProcessTable.Seen reused = new ProcessTable.Seen(300, 2_000);
+    assertThat(table.byPid(reused)).as("same pid, later start: another process").isEmpty();
+    table.keepAdopted(java.util.Set.of(reused));
+    assertThat(table.get(cpid)).isEmpty();
+    assertThat(table.adopt(reused, 1000, List.of("vi"), 7).orElseThrow()).isNotEqualTo(cpid);
+  }
+
+  @Test
+  void a_look_at_proc_never_forgets_a_started_process() {
+    ProcessTable table = new ProcessTable(2, 10);
+    int cpid = table.reserve().orElseThrow();
+    table.started(cpid, 400, 9, 1000, SLEEP, 0);
+    table.keepAdopted(java.util.Set.of());
+    assertThat(table.get(cpid)).isPresent();
   }
 }

@@ -21,11 +21,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ssi onnode} on a local cluster of three real daemons, run as a user runs it: a program on
- * another node, its output, its input, its status. One cluster serves every test here.
+ * The single process space on a local cluster of three real daemons, used as a user uses it: {@code
+ * ssi onnode} (a program on another node, its output, its input, its status), {@code ssi ps},
+ * {@code ssi kill}, {@code ssi where}. One cluster serves every test here.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OnnodeEndToEndTest {
+class ProcessSpaceEndToEndTest {
   private static final int NODES = 3;
 
   /** Bytes carried through stdin and stdout: several gRPC and socket buffers' worth. */
@@ -147,6 +148,101 @@ class OnnodeEndToEndTest {
       client.destroyForcibly();
       sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
     }
+  }
+
+  @Test
+  @DisplayName(
+      "a program on node 2 and its child are listed from node 3 with cpids of node 2, found by"
+          + " where, and killed from node 1; its onnode reports 128+15")
+  void psWhereAndKillAcrossNodes() throws Exception {
+    String marker = Long.toString(System.nanoTime() % 100_000 + 300_000);
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Programs.ssi().toString(), "onnode", "2", "sh", "-c", "sleep " + marker + " & wait")
+            .redirectOutput(temporary.resolve("ps.out").toFile())
+            .redirectError(temporary.resolve("ps.err").toFile());
+    builder.environment().putAll(cluster.environmentOf(1));
+    Process client = builder.start();
+    try {
+      await("the program and its child listed from node 3")
+          .atMost(Programs.RUN_TIMEOUT)
+          .until(() -> cluster.ssiOn(3, "ps").out().contains("sleep " + marker));
+      Programs.Result ps = cluster.ssiOn(3, "ps", "-n", "2");
+      assertThat(ps.status()).as(ps.describe()).isZero();
+      String shell = lineWith(ps.out(), "sh -c sleep " + marker);
+      String child = lineWith(ps.out(), "  sleep " + marker);
+      long shellCpid = Long.parseLong(shell.split("\\s+")[0]);
+      long childCpid = Long.parseLong(child.split("\\s+")[0]);
+      assertThat(shellCpid >> 16).as("node of %s", shell).isEqualTo(2);
+      assertThat(childCpid >> 16).as("node of %s", child).isEqualTo(2);
+      assertThat(child.split("\\s+")[4]).as("the child's PPID").isEqualTo(Long.toString(shellCpid));
+      assertThat(child.split("\\s+")[5]).as("the child's PGID").isEqualTo(Long.toString(shellCpid));
+
+      Programs.Result json = cluster.ssiOn(3, "ps", "--json");
+      assertThat(json.out())
+          .contains("\"cpid\":" + childCpid)
+          .contains("\"cmd\":\"sleep " + marker + "\"");
+
+      Programs.Result where = cluster.ssiOn(1, "where", Long.toString(childCpid));
+      assertThat(where.out()).isEqualTo("2\n");
+
+      Programs.Result kill = cluster.ssiOn(1, "kill", Long.toString(shellCpid));
+      assertThat(kill.status()).as(kill.describe()).isZero();
+      assertThat(
+              client.waitFor(
+                  Programs.RUN_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+          .isTrue();
+      assertThat(client.exitValue()).as("sh ended by SIGTERM").isEqualTo(128 + 15);
+
+      Programs.Result again = cluster.ssiOn(1, "kill", "-9", Long.toString(shellCpid));
+      assertThat(again.status()).isEqualTo(1);
+      assertThat(again.errLines())
+          .containsExactly("ssi: kill: (" + shellCpid + ") - No such process");
+      Programs.Result group = cluster.ssiOn(1, "kill", "-KILL", "--", "-" + shellCpid);
+      assertThat(group.status()).as("the group's leader is gone").isEqualTo(1);
+    } finally {
+      client.destroyForcibly();
+      sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
+  @DisplayName("when the program's node dies, ssi onnode says so and exits 255")
+  void theDeathOfTheRunningNodeEndsTheRun() throws Exception {
+    String marker = Long.toString(System.nanoTime() % 100_000 + 400_000);
+    ProcessBuilder builder =
+        new ProcessBuilder(Programs.ssi().toString(), "onnode", "3", "sleep", marker)
+            .redirectOutput(temporary.resolve("lost.out").toFile())
+            .redirectError(temporary.resolve("lost.err").toFile());
+    builder.environment().putAll(cluster.environmentOf(1));
+    Process client = builder.start();
+    try {
+      await("the program running on node 3")
+          .atMost(Programs.RUN_TIMEOUT)
+          .until(() -> sleeping(marker).isPresent());
+
+      cluster.kill(3);
+
+      assertThat(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(client.exitValue())
+          .as("exit status; stderr: %s", Files.readString(temporary.resolve("lost.err")))
+          .isEqualTo(255);
+      assertThat(Files.readString(temporary.resolve("lost.err")))
+          .startsWith("ssi: ")
+          .contains("node 3");
+    } finally {
+      client.destroyForcibly();
+      sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+      cluster.restart();
+    }
+  }
+
+  private static String lineWith(String table, String text) {
+    return table
+        .lines()
+        .filter(line -> line.contains(text))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no line with '" + text + "' in:\n" + table));
   }
 
   /** The sleep with this unusual duration, which only the test above starts. */

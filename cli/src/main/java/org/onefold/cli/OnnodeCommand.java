@@ -64,14 +64,7 @@ final class OnnodeCommand implements Callable<Integer> {
           spec.commandLine(), "node " + node + " is not a node number (1 or more)");
     }
     Console console = ssi.console();
-    RunStart start =
-        RunStart.newBuilder()
-            .setNode(node)
-            .addAllArgv(command)
-            .setCwd(Path.of("").toAbsolutePath().toString())
-            .setUmask(umask())
-            .putAllEnv(console.environment())
-            .build();
+    RunStart start = startOf(command, console).setNode(node).build();
     try (OnefoldClient client = ssi.client();
         ProgramRun run = client.run(start)) {
       RunEvent first = run.next();
@@ -136,6 +129,15 @@ final class OnnodeCommand implements Callable<Integer> {
     } catch (IOException | OnefoldException e) {
       // The run ended, or our stdin broke: the program gets no more input.
     }
+  }
+
+  /** A run of command as this command's caller: its directory, umask and environment. */
+  static RunStart.Builder startOf(List<String> command, Console console) {
+    return RunStart.newBuilder()
+        .addAllArgv(command)
+        .setCwd(Path.of("").toAbsolutePath().toString())
+        .setUmask(umask())
+        .putAllEnv(console.environment());
   }
 
   /** This process's umask, which the program gets; 022 if the kernel does not show it. */

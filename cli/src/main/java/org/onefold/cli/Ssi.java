@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       UpCommand.class,
       DownCommand.class,
       OnnodeCommand.class,
+      OnallCommand.class,
       PsCommand.class,
       KillCommand.class,
       WhereCommand.class
@@ -74,6 +75,7 @@ public final class Ssi implements Runnable {
     CommandLine line = new CommandLine(new Ssi(console));
     // ssi onnode 2 ls -l: everything after the node is the program's, options too.
     line.getSubcommands().get("onnode").setStopAtPositional(true);
+    line.getSubcommands().get("onall").setStopAtPositional(true);
     // ssi kill -9 CPID and ssi kill -- -PGID: -9 and -PGID are not options.
     line.getSubcommands().get("kill").setUnmatchedOptionsArePositionalParams(true);
     line.setOut(new PrintWriter(console.out(), true));
@@ -119,7 +121,8 @@ public final class Ssi implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "missing a command: cluster, reg, events, token, up, down, onnode, ps, kill or where");
+        "missing a command: cluster, reg, events, token, up, down, onnode, onall, ps, kill or"
+            + " where");
   }
 
   Console console() {

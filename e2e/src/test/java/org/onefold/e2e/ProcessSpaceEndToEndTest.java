@@ -105,6 +105,23 @@ class ProcessSpaceEndToEndTest {
   }
 
   @Test
+  @DisplayName("ssi onall runs on every node at once, prefixes lines, and exits with the highest")
+  void onallRunsEverywhere() {
+    Programs.Result run =
+        cluster.ssiOn(
+            2,
+            "onall",
+            "sh",
+            "-c",
+            // SSI_SOCKET names the running node's socket, .../node<k>/ssid.sock: exit k.
+            "echo \"on $0\"; d=${SSI_SOCKET%/ssid.sock}; exit ${d##*node}",
+            "x");
+    assertThat(run.out().lines().sorted().toList())
+        .containsExactly("node1: on x", "node2: on x", "node3: on x");
+    assertThat(run.status()).as("node3's program exits 3").isEqualTo(3);
+  }
+
+  @Test
   @DisplayName("an unknown node is a usage error: 'ssi: no node 9 (nodes: 1-3)', exit 2")
   void unknownNode() {
     Programs.Result run = cluster.ssiOn(1, "onnode", "9", "true");

@@ -1,0 +1,118 @@
+package org.onefold.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.onefold.client.OnefoldClient;
+import org.onefold.client.OnefoldException;
+import org.onefold.client.ProgramRun;
+import org.onefold.proto.NodeState;
+import org.onefold.proto.local.NodeStatus;
+import org.onefold.proto.proc.RunEvent;
+import org.onefold.proto.proc.RunStart;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code ssi onall CMD [ARGS...]}: runs a program on every up node at once, as the calling user,
+ * each output line prefixed with {@code nodeN: }. The programs get no input (as with pdsh). The
+ * exit status is the highest of theirs (255 for a node that went down or could not be reached).
+ */
+@Command(
+    name = "onall",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a program on every up node at once, as you; each output line is prefixed with",
+      "'nodeN: '. The programs get no input. The exit status is the highest of theirs."
+    })
+final class OnallCommand implements Callable<Integer> {
+  @ParentCommand Ssi ssi;
+
+  @Parameters(
+      index = "0..*",
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "The program and its arguments; looked up in PATH on each node.")
+  List<String> command;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Console console = ssi.console();
+    List<Integer> nodes = new ArrayList<>();
+    try (OnefoldClient client = ssi.client()) {
+      for (NodeStatus status : client.cluster().getNodesList()) {
+        if (status.getRecord().getState() == NodeState.NODE_UP) {
+          nodes.add(status.getRecord().getNode());
+        }
+      }
+    }
+    RunStart.Builder start = OnnodeCommand.startOf(command, console);
+    int[] statuses = new int[nodes.size()];
+    List<Thread> runs = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      int index = i;
+      int node = nodes.get(i);
+      runs.add(
+          Thread.ofPlatform()
+              .name("node" + node)
+              .start(() -> statuses[index] = runOn(node, start.clone().setNode(node).build())));
+    }
+    for (Thread run : runs) {
+      run.join();
+    }
+    int highest = 0;
+    for (int status : statuses) {
+      highest = Math.max(highest, status);
+    }
+    return highest;
+  }
+
+  /** Runs start on node, printing its prefixed lines; its status. */
+  private int runOn(int node, RunStart start) {
+    Console console = ssi.console();
+    LinePrefixer out = new LinePrefixer("node" + node + ": ");
+    LinePrefixer err = new LinePrefixer("node" + node + ": ");
+    try (OnefoldClient client = ssi.client();
+        ProgramRun run = client.run(start)) {
+      run.closeStdin();
+      while (true) {
+        RunEvent event = run.next();
+        switch (event.getKindCase()) {
+          case OUTPUT -> {
+            boolean isErr = event.getOutput().getFd() == 2;
+            print(
+                isErr ? console.err() : console.out(),
+                (isErr ? err : out).feed(event.getOutput().getData().toByteArray()));
+          }
+          case EXITED -> {
+            print(console.out(), out.finish());
+            print(console.err(), err.finish());
+            return event.getExited().getStatus();
+          }
+          case LOST -> {
+            print(console.out(), out.finish());
+            print(console.err(), err.finish());
+            print(console.err(), ("node" + node + ": ssi: " + event.getLost() + "\n").getBytes());
+            return OnnodeCommand.STATUS_LOST;
+          }
+          case STARTED, KIND_NOT_SET -> {}
+        }
+      }
+    } catch (OnefoldException e) {
+      print(console.err(), ("node" + node + ": ssi: " + e.getMessage() + "\n").getBytes());
+      return OnnodeCommand.STATUS_LOST;
+    }
+  }
+
+  private static void print(PrintStream stream, byte[] lines) {
+    if (lines.length == 0) {
+      return;
+    }
+    synchronized (stream) {
+      stream.writeBytes(lines);
+      stream.flush();
+    }
+  }
+}

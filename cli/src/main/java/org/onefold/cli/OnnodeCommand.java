@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.OnefoldException;
@@ -12,6 +13,7 @@ import org.onefold.client.ProgramRun;
 import org.onefold.proto.local.Error;
 import org.onefold.proto.proc.RunEvent;
 import org.onefold.proto.proc.RunStart;
+import org.onefold.proto.proc.Window;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -47,6 +49,13 @@ final class OnnodeCommand implements Callable<Integer> {
   @Option(names = "-v", description = "Say on stderr which cpid the program got.")
   boolean verbose;
 
+  @Option(
+      names = "-T",
+      description =
+          "No terminal for the program, even if ssi runs on one (by default a program gets a"
+              + " terminal on its node when ssi's stdin and stdout are a terminal).")
+  boolean noTerminal;
+
   @Parameters(index = "0", paramLabel = "N", description = "The node to run on.")
   int node;
 
@@ -64,10 +73,24 @@ final class OnnodeCommand implements Callable<Integer> {
           spec.commandLine(), "node " + node + " is not a node number (1 or more)");
     }
     Console console = ssi.console();
-    RunStart start = startOf(command, console).setNode(node).build();
+    Optional<LocalTerminal> terminal =
+        noTerminal || console.in() != System.in ? Optional.empty() : LocalTerminal.ofThisProcess();
+    RunStart.Builder start = startOf(command, console).setNode(node);
+    terminal.ifPresent(
+        local -> {
+          start.setTty(true);
+          local
+              .size()
+              .ifPresent(
+                  size ->
+                      start.setWindow(Window.newBuilder().setRows(size[0]).setColumns(size[1])));
+        });
     try (OnefoldClient client = ssi.client();
-        ProgramRun run = client.run(start)) {
+        ProgramRun run = client.run(start.build())) {
       RunEvent first = run.next();
+      if (terminal.isPresent()) {
+        return onTerminal(terminal.get(), first, run, console);
+      }
       Thread.ofPlatform().daemon().name("stdin").start(() -> pumpStdin(console.in(), run));
       return follow(first, run, console);
     } catch (OnefoldException e) {
@@ -76,6 +99,44 @@ final class OnnodeCommand implements Callable<Integer> {
         return 2;
       }
       throw e;
+    }
+  }
+
+  /**
+   * Follows a run on a remote terminal: this terminal raw for as long as the run lasts (given back
+   * on every way out, a kill by signal included), size changes passed on, and Ctrl-Z stopping the
+   * remote job and then ssi itself; when the shell continues ssi (fg, bg), the remote job continues
+   * too.
+   */
+  private int onTerminal(LocalTerminal terminal, RunEvent first, ProgramRun run, Console console) {
+    Thread giveBack = new Thread(terminal::restore, "terminal-restore");
+    Runtime.getRuntime().addShutdownHook(giveBack);
+    terminal.enterRaw();
+    try {
+      Signals.handle(
+          "WINCH", () -> terminal.size().ifPresent(size -> run.window(size[0], size[1])));
+      Signals.handle(
+          "TSTP",
+          () -> {
+            // SIGSTOP, not SIGTSTP: the remote program's process group has no parent in its
+            // session (the daemon started it), and the kernel discards SIGTSTP for such an
+            // orphaned group.
+            run.signal(Signals.SIGSTOP);
+            terminal.restore();
+            Signals.stopThisProcess();
+          });
+      Signals.handle(
+          "CONT",
+          () -> {
+            terminal.enterRaw();
+            run.signal(Signals.SIGCONT);
+            terminal.size().ifPresent(size -> run.window(size[0], size[1]));
+          });
+      Thread.ofPlatform().daemon().name("stdin").start(() -> pumpStdin(console.in(), run));
+      return follow(first, run, console);
+    } finally {
+      terminal.restore();
+      Runtime.getRuntime().removeShutdownHook(giveBack);
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import org.onefold.proto.local.Request;
 import org.onefold.proto.proc.RunEvent;
 import org.onefold.proto.proc.RunInput;
+import org.onefold.proto.proc.Window;
 
 /**
  * A program running on some node, started by {@link OnefoldClient#run}: its events (started,
@@ -35,6 +36,14 @@ public final class ProgramRun implements AutoCloseable {
   /** Sends signal to the program's process group. */
   public void signal(int signal) {
     send(RunInput.newBuilder().setSignal(signal).build());
+  }
+
+  /** The caller's terminal has a new size. */
+  public void window(int rows, int columns) {
+    send(
+        RunInput.newBuilder()
+            .setWindow(Window.newBuilder().setRows(rows).setColumns(columns))
+            .build());
   }
 
   private void send(RunInput input) {

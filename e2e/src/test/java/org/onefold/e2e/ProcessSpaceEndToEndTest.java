@@ -11,6 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -251,6 +252,93 @@ class ProcessSpaceEndToEndTest {
       client.destroyForcibly();
       sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
       cluster.restart();
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "on a terminal, vi runs on node 2 through ssi onnode: the test types text and :wq, the file"
+          + " is written, and the terminal's size reached node 2")
+  void viOnAnotherNodeThroughATerminal() throws Exception {
+    Path file = temporary.resolve("newfile");
+    Terminal terminal =
+        Terminal.start(
+            List.of(Programs.ssi().toString(), "onnode", "2", "vi", "-u", "NONE", file.toString()),
+            cluster.environmentOf(1),
+            40,
+            120);
+    try {
+      terminal.awaitOutput("~");
+      terminal.type("ihello from node 2\u001b");
+      terminal.type(":wq\r");
+      assertThat(terminal.awaitExit()).as("vi's status; screen: %s", terminal.screen()).isZero();
+      assertThat(Files.readString(file)).isEqualTo("hello from node 2\n");
+    } finally {
+      terminal.close();
+    }
+    Terminal size =
+        Terminal.start(
+            List.of(Programs.ssi().toString(), "onnode", "3", "stty", "size"),
+            cluster.environmentOf(1),
+            33,
+            101);
+    try {
+      assertThat(size.awaitExit()).isZero();
+      assertThat(size.screen()).contains("33 101");
+    } finally {
+      size.close();
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "job control across nodes: Ctrl-Z stops the remote job and ssi onnode, fg continues both,"
+          + " Ctrl-C ends it with 130")
+  void jobControlAcrossNodes() throws Exception {
+    String marker = Long.toString(System.nanoTime() % 100_000 + 500_000);
+    Map<String, String> environment = new java.util.HashMap<>(cluster.environmentOf(1));
+    environment.put("PS1", "prompt$ ");
+    Terminal shell =
+        Terminal.start(List.of("/bin/bash", "--norc", "--noprofile", "-i"), environment, 40, 120);
+    try {
+      shell.type(Programs.ssi() + " onnode 2 sleep " + marker + "\r");
+      await("the remote sleep")
+          .atMost(Programs.RUN_TIMEOUT)
+          .until(() -> sleeping(marker).isPresent());
+      ProcessHandle remote = sleeping(marker).orElseThrow();
+
+      shell.type("\u001a");
+      shell.awaitOutput("Stopped");
+      await("the remote job stopped")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(remote) == 'T');
+
+      shell.type("fg\r");
+      await("the remote job running again")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(remote) == 'S');
+
+      shell.type("\u0003");
+      await("the remote job ended").atMost(Duration.ofSeconds(10)).until(() -> !remote.isAlive());
+      await("ssi onnode ended")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> shell.screen().endsWith("prompt$ "));
+      shell.type("echo status=$?\r");
+      shell.awaitOutput("status=130");
+      shell.type("exit\r");
+    } finally {
+      shell.close();
+      sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** The state letter of a process from /proc (R, S, T, ...), '?' if it is gone. */
+  private static char state(ProcessHandle process) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch (IOException e) {
+      return '?';
     }
   }
 

@@ -1,6 +1,8 @@
 package org.onefold.node.proc;
 
 import com.google.protobuf.ByteString;
+import com.pty4j.PtyProcess;
+import com.pty4j.WinSize;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -328,7 +330,12 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
       Thread stderr =
           Thread.ofVirtual()
               .name("cpid-" + cpid + "-stderr")
-              .start(() -> pump(started.getErrorStream(), 2));
+              // On a terminal, errors come through the terminal: one stream.
+              .start(
+                  () ->
+                      pump(
+                          start.getTty() ? InputStream.nullInputStream() : started.getErrorStream(),
+                          2));
       Thread.ofVirtual()
           .name("cpid-" + cpid + "-end")
           .start(() -> awaitEnd(started, stdout, stderr));
@@ -338,6 +345,12 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
       switch (input.getKindCase()) {
         case STDIN -> writeStdin(input.getStdin());
         case STDIN_CLOSED -> closeStdin();
+        case WINDOW -> {
+          if (process instanceof PtyProcess terminal && input.getWindow().getColumns() > 0) {
+            terminal.setWinSize(
+                new WinSize(input.getWindow().getColumns(), input.getWindow().getRows()));
+          }
+        }
         case SIGNAL -> {
           int signal = input.getSignal();
           if (signal > 0 && signal <= Signals.SIGNAL_MAX) {

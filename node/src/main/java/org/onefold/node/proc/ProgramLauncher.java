@@ -1,5 +1,6 @@
 package org.onefold.node.proc;
 
+import com.pty4j.PtyProcessBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,15 @@ final class ProgramLauncher {
 
   private static final String SCRIPT =
       "umask \"$1\" && cd -- \"$2\" || exit 1; shift 2; exec \"$@\"";
+
+  /**
+   * On a terminal, the script first gives the terminal the caller's size: a size set from outside
+   * after the start may come after the program has read it.
+   */
+  private static final String TERMINAL_SCRIPT =
+      "[ \"$3\" -gt 0 ] && stty rows \"$3\" columns \"$4\" 2>/dev/null; "
+          + "umask \"$1\" && cd -- \"$2\" || exit 1; shift 4; exec \"$@\"";
+
   private static final String SETSID = "/usr/bin/setsid";
   private static final String SETPRIV = "/usr/bin/setpriv";
   private static final String ENV = "/usr/bin/env";
@@ -99,7 +109,11 @@ final class ProgramLauncher {
       throw new IllegalArgumentException("no program to run");
     }
     List<String> line = new ArrayList<>();
-    line.add(SETSID);
+    if (!start.getTty()) {
+      // On a terminal, the terminal's session is made by pty4j, with the terminal as the
+      // session's controlling terminal; setsid would fork out of it.
+      line.add(SETSID);
+    }
     if (daemonUid == 0) {
       line.addAll(
           List.of(
@@ -114,12 +128,15 @@ final class ProgramLauncher {
         List.of(
             SHELL,
             "-c",
-            SCRIPT,
+            start.getTty() ? TERMINAL_SCRIPT : SCRIPT,
             "onefold-run",
             String.format("%04o", start.getUmask() & 0777),
-            start.getCwd().isEmpty() ? "/" : start.getCwd(),
-            ENV,
-            "-i"));
+            start.getCwd().isEmpty() ? "/" : start.getCwd()));
+    if (start.getTty()) {
+      line.add(Integer.toString(Math.max(0, start.getWindow().getRows())));
+      line.add(Integer.toString(Math.max(0, start.getWindow().getColumns())));
+    }
+    line.addAll(List.of(ENV, "-i"));
     start.getEnvMap().entrySet().stream()
         .filter(variable -> !NOT_TRAVELLING.contains(variable.getKey()))
         .filter(variable -> !variable.getKey().isEmpty() && !variable.getKey().contains("="))
@@ -139,8 +156,25 @@ final class ProgramLauncher {
         + who.getGroupsList().stream().map(String::valueOf).collect(Collectors.joining(","));
   }
 
-  /** Starts start's program as who, with pipes for its three streams. */
+  /**
+   * Starts start's program as who: with pipes for its three streams, or, with tty, on a new
+   * pseudo-terminal of this node whose master is the process's input and output.
+   */
   Process launch(RunStart start, Credentials who) throws IOException {
+    if (start.getTty()) {
+      PtyProcessBuilder terminal =
+          new PtyProcessBuilder(commandLine(start, who).toArray(String[]::new))
+              .setEnvironment(WRAPPER_ENVIRONMENT)
+              .setDirectory("/")
+              .setRedirectErrorStream(true)
+              .setConsole(false);
+      if (start.hasWindow() && start.getWindow().getColumns() > 0) {
+        terminal
+            .setInitialColumns(start.getWindow().getColumns())
+            .setInitialRows(start.getWindow().getRows());
+      }
+      return terminal.start();
+    }
     ProcessBuilder builder = new ProcessBuilder(commandLine(start, who));
     builder.environment().clear();
     builder.environment().putAll(WRAPPER_ENVIRONMENT);

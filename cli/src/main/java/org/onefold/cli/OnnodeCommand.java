@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.OnefoldException;
 import org.onefold.client.ProgramRun;
@@ -85,12 +86,14 @@ final class OnnodeCommand implements Callable<Integer> {
                   size ->
                       start.setWindow(Window.newBuilder().setRows(size[0]).setColumns(size[1])));
         });
+    // The terminal is made raw and the signals are caught before the run starts, so that a
+    // Ctrl-Z typed at once already stops the remote job too.
+    AtomicReference<ProgramRun> current = new AtomicReference<>();
+    Runnable giveBack = terminal.map(local -> takeOver(local, current)).orElse(() -> {});
     try (OnefoldClient client = ssi.client();
         ProgramRun run = client.run(start.build())) {
+      current.set(run);
       RunEvent first = run.next();
-      if (terminal.isPresent()) {
-        return onTerminal(terminal.get(), first, run, console);
-      }
       Thread.ofPlatform().daemon().name("stdin").start(() -> pumpStdin(console.in(), run));
       return follow(first, run, console);
     } catch (OnefoldException e) {
@@ -99,44 +102,67 @@ final class OnnodeCommand implements Callable<Integer> {
         return 2;
       }
       throw e;
+    } finally {
+      giveBack.run();
     }
   }
 
   /**
-   * Follows a run on a remote terminal: this terminal raw for as long as the run lasts (given back
-   * on every way out, a kill by signal included), size changes passed on, and Ctrl-Z stopping the
-   * remote job and then ssi itself; when the shell continues ssi (fg, bg), the remote job continues
-   * too.
+   * Takes this terminal over for a run on a remote terminal: raw (given back on every way out, a
+   * kill by signal included, by what this returns or a shutdown hook), size changes passed on, and
+   * Ctrl-Z stopping the remote job and then ssi itself; when the shell continues ssi (fg, bg), the
+   * remote job continues too.
    */
-  private int onTerminal(LocalTerminal terminal, RunEvent first, ProgramRun run, Console console) {
-    Thread giveBack = new Thread(terminal::restore, "terminal-restore");
-    Runtime.getRuntime().addShutdownHook(giveBack);
+  private static Runnable takeOver(LocalTerminal terminal, AtomicReference<ProgramRun> run) {
+    Thread restoreAtExit = new Thread(terminal::restore, "terminal-restore");
+    Runtime.getRuntime().addShutdownHook(restoreAtExit);
     terminal.enterRaw();
-    try {
-      Signals.handle(
-          "WINCH", () -> terminal.size().ifPresent(size -> run.window(size[0], size[1])));
-      Signals.handle(
-          "TSTP",
-          () -> {
-            // SIGSTOP, not SIGTSTP: the remote program's process group has no parent in its
-            // session (the daemon started it), and the kernel discards SIGTSTP for such an
-            // orphaned group.
-            run.signal(Signals.SIGSTOP);
-            terminal.restore();
-            Signals.stopThisProcess();
-          });
-      Signals.handle(
-          "CONT",
-          () -> {
-            terminal.enterRaw();
-            run.signal(Signals.SIGCONT);
-            terminal.size().ifPresent(size -> run.window(size[0], size[1]));
-          });
-      Thread.ofPlatform().daemon().name("stdin").start(() -> pumpStdin(console.in(), run));
-      return follow(first, run, console);
-    } finally {
+    Signals.handle(
+        "WINCH",
+        () ->
+            terminal
+                .size()
+                .ifPresent(size -> whenRunning(run, remote -> remote.window(size[0], size[1]))));
+    Signals.handle(
+        "TSTP",
+        () -> {
+          // SIGSTOP, not SIGTSTP: the remote program's process group has no parent in its
+          // session (the daemon started it), and the kernel discards SIGTSTP for such an
+          // orphaned group.
+          whenRunning(run, remote -> remote.signal(Signals.SIGSTOP));
+          terminal.restore();
+          Signals.stopThisProcess();
+        });
+    Signals.handle(
+        "CONT",
+        () -> {
+          terminal.enterRaw();
+          whenRunning(run, remote -> remote.signal(Signals.SIGCONT));
+          terminal
+              .size()
+              .ifPresent(size -> whenRunning(run, remote -> remote.window(size[0], size[1])));
+        });
+    return () -> {
       terminal.restore();
-      Runtime.getRuntime().removeShutdownHook(giveBack);
+      try {
+        Runtime.getRuntime().removeShutdownHook(restoreAtExit);
+      } catch (IllegalStateException e) {
+        // Shutting down already: the hook gives the terminal back.
+      }
+    };
+  }
+
+  /** Passes something to the run if it has begun; a run that ended takes nothing more. */
+  private static void whenRunning(
+      AtomicReference<ProgramRun> run, java.util.function.Consumer<ProgramRun> action) {
+    ProgramRun remote = run.get();
+    if (remote == null) {
+      return;
+    }
+    try {
+      action.accept(remote);
+    } catch (OnefoldException e) {
+      // The run is over.
     }
   }
 

@@ -74,6 +74,40 @@ final class LocalCluster implements AutoCloseable {
         Programs.withProgram(Programs.ssi(), arguments));
   }
 
+  /**
+   * Starts bin/ssi with arguments against node without waiting for it, its output in files named
+   * after label in the cluster's work directory.
+   */
+  Process ssiInBackground(int node, String label, String... arguments) throws java.io.IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(Programs.withProgram(Programs.ssi(), arguments))
+            .redirectOutput(work.resolve(label + ".out").toFile())
+            .redirectError(work.resolve(label + ".err").toFile());
+    builder.environment().putAll(environmentOf(node));
+    return builder.start();
+  }
+
+  /** What bin/ssi started with label printed on stderr so far. */
+  String errOf(String label) throws java.io.IOException {
+    return Files.readString(work.resolve(label + ".err"));
+  }
+
+  /**
+   * The process whose command line is "sleep marker" (tests start such sleeps with unusual
+   * durations as markers), not a JVM that passes it on.
+   */
+  static Optional<ProcessHandle> sleeping(String marker) {
+    return ProcessHandle.allProcesses()
+        .filter(
+            process ->
+                process
+                    .info()
+                    .commandLine()
+                    .map(line -> line.endsWith("sleep " + marker) && !line.contains("java"))
+                    .orElse(false))
+        .findFirst();
+  }
+
   /** Kills node's daemon with SIGKILL, as a crash would; bounded wait for its end. */
   void kill(int node) throws InterruptedException {
     Path pidFile = directory.resolve("node" + node).resolve("ssid.pid");

@@ -109,12 +109,7 @@ class NonRootEndToEndTest {
   @DisplayName("nobody cannot signal root's process: Operation not permitted, and it runs on")
   void nobodyCannotSignalRoot() throws Exception {
     String marker = Long.toString(System.nanoTime() % 100_000 + 600_000);
-    ProcessBuilder builder =
-        new ProcessBuilder(Programs.ssi().toString(), "onnode", "2", "sleep", marker)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD);
-    builder.environment().putAll(cluster.environmentOf(1));
-    Process rootRun = builder.start();
+    Process rootRun = cluster.ssiInBackground(1, "root-sleep", "onnode", "2", "sleep", marker);
     try {
       await("root's sleep listed")
           .atMost(Programs.RUN_TIMEOUT)

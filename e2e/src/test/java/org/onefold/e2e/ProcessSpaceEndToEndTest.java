@@ -147,24 +147,19 @@ class ProcessSpaceEndToEndTest {
       "a client that disappears mid-run hangs the program up (SIGHUP), as a closed terminal")
   void aVanishedClientHangsTheProgramUp() throws IOException {
     String marker = Long.toString(System.nanoTime() % 100_000 + 200_000);
-    ProcessBuilder builder =
-        new ProcessBuilder(Programs.ssi().toString(), "onnode", "2", "sleep", marker)
-            .redirectOutput(temporary.resolve("hangup.out").toFile())
-            .redirectError(temporary.resolve("hangup.err").toFile());
-    builder.environment().putAll(cluster.environmentOf(1));
-    Process client = builder.start();
+    Process client = cluster.ssiInBackground(1, "hangup", "onnode", "2", "sleep", marker);
     try {
       await("the program running on node 2")
           .atMost(Programs.RUN_TIMEOUT)
-          .until(() -> sleeping(marker).isPresent());
-      ProcessHandle program = sleeping(marker).orElseThrow();
+          .until(() -> LocalCluster.sleeping(marker).isPresent());
+      ProcessHandle program = LocalCluster.sleeping(marker).orElseThrow();
 
       client.destroyForcibly();
 
       await("the program hung up").atMost(Duration.ofSeconds(10)).until(() -> !program.isAlive());
     } finally {
       client.destroyForcibly();
-      sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+      LocalCluster.sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 
@@ -174,13 +169,8 @@ class ProcessSpaceEndToEndTest {
           + " where, and killed from node 1; its onnode reports 128+15")
   void psWhereAndKillAcrossNodes() throws Exception {
     String marker = Long.toString(System.nanoTime() % 100_000 + 300_000);
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Programs.ssi().toString(), "onnode", "2", "sh", "-c", "sleep " + marker + " & wait")
-            .redirectOutput(temporary.resolve("ps.out").toFile())
-            .redirectError(temporary.resolve("ps.err").toFile());
-    builder.environment().putAll(cluster.environmentOf(1));
-    Process client = builder.start();
+    Process client =
+        cluster.ssiInBackground(1, "ps", "onnode", "2", "sh", "-c", "sleep " + marker + " & wait");
     try {
       await("the program and its child listed from node 3")
           .atMost(Programs.RUN_TIMEOUT)
@@ -220,7 +210,7 @@ class ProcessSpaceEndToEndTest {
       assertThat(group.status()).as("the group's leader is gone").isEqualTo(1);
     } finally {
       client.destroyForcibly();
-      sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+      LocalCluster.sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 
@@ -228,29 +218,22 @@ class ProcessSpaceEndToEndTest {
   @DisplayName("when the program's node dies, ssi onnode says so and exits 255")
   void theDeathOfTheRunningNodeEndsTheRun() throws Exception {
     String marker = Long.toString(System.nanoTime() % 100_000 + 400_000);
-    ProcessBuilder builder =
-        new ProcessBuilder(Programs.ssi().toString(), "onnode", "3", "sleep", marker)
-            .redirectOutput(temporary.resolve("lost.out").toFile())
-            .redirectError(temporary.resolve("lost.err").toFile());
-    builder.environment().putAll(cluster.environmentOf(1));
-    Process client = builder.start();
+    Process client = cluster.ssiInBackground(1, "lost", "onnode", "3", "sleep", marker);
     try {
       await("the program running on node 3")
           .atMost(Programs.RUN_TIMEOUT)
-          .until(() -> sleeping(marker).isPresent());
+          .until(() -> LocalCluster.sleeping(marker).isPresent());
 
       cluster.kill(3);
 
       assertThat(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
       assertThat(client.exitValue())
-          .as("exit status; stderr: %s", Files.readString(temporary.resolve("lost.err")))
+          .as("exit status; stderr: %s", cluster.errOf("lost"))
           .isEqualTo(255);
-      assertThat(Files.readString(temporary.resolve("lost.err")))
-          .startsWith("ssi: ")
-          .contains("node 3");
+      assertThat(cluster.errOf("lost")).startsWith("ssi: ").contains("node 3");
     } finally {
       client.destroyForcibly();
-      sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+      LocalCluster.sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
       cluster.restart();
     }
   }
@@ -304,8 +287,8 @@ class ProcessSpaceEndToEndTest {
       shell.type(Programs.ssi() + " onnode 2 sleep " + marker + "\r");
       await("the remote sleep")
           .atMost(Programs.RUN_TIMEOUT)
-          .until(() -> sleeping(marker).isPresent());
-      ProcessHandle remote = sleeping(marker).orElseThrow();
+          .until(() -> LocalCluster.sleeping(marker).isPresent());
+      ProcessHandle remote = LocalCluster.sleeping(marker).orElseThrow();
 
       shell.type("\u001a");
       shell.awaitOutput("Stopped");
@@ -328,7 +311,7 @@ class ProcessSpaceEndToEndTest {
       shell.type("exit\r");
     } finally {
       shell.close();
-      sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+      LocalCluster.sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 
@@ -348,19 +331,6 @@ class ProcessSpaceEndToEndTest {
         .filter(line -> line.contains(text))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no line with '" + text + "' in:\n" + table));
-  }
-
-  /** The sleep with this unusual duration, which only the test above starts. */
-  private static Optional<ProcessHandle> sleeping(String marker) {
-    return ProcessHandle.allProcesses()
-        .filter(
-            process ->
-                process
-                    .info()
-                    .commandLine()
-                    .map(line -> line.endsWith("sleep " + marker) && !line.contains("java"))
-                    .orElse(false))
-        .findFirst();
   }
 
   private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {

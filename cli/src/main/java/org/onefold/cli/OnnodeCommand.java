@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.OnefoldException;
 import org.onefold.client.ProgramRun;
@@ -153,8 +154,7 @@ final class OnnodeCommand implements Callable<Integer> {
   }
 
   /** Passes something to the run if it has begun; a run that ended takes nothing more. */
-  private static void whenRunning(
-      AtomicReference<ProgramRun> run, java.util.function.Consumer<ProgramRun> action) {
+  private static void whenRunning(AtomicReference<ProgramRun> run, Consumer<ProgramRun> action) {
     ProgramRun remote = run.get();
     if (remote == null) {
       return;

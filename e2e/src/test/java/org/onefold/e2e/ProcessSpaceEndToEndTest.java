@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -196,10 +198,7 @@ class ProcessSpaceEndToEndTest {
 
       Programs.Result kill = cluster.ssiOn(1, "kill", Long.toString(shellCpid));
       assertThat(kill.status()).as(kill.describe()).isZero();
-      assertThat(
-              client.waitFor(
-                  Programs.RUN_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
-          .isTrue();
+      assertThat(client.waitFor(Programs.RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
       assertThat(client.exitValue()).as("sh ended by SIGTERM").isEqualTo(128 + 15);
 
       Programs.Result again = cluster.ssiOn(1, "kill", "-9", Long.toString(shellCpid));
@@ -226,7 +225,7 @@ class ProcessSpaceEndToEndTest {
 
       cluster.kill(3);
 
-      assertThat(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(client.exitValue())
           .as("exit status; stderr: %s", cluster.errOf("lost"))
           .isEqualTo(255);
@@ -279,7 +278,7 @@ class ProcessSpaceEndToEndTest {
           + " Ctrl-C ends it with 130")
   void jobControlAcrossNodes() throws Exception {
     String marker = Long.toString(System.nanoTime() % 100_000 + 500_000);
-    Map<String, String> environment = new java.util.HashMap<>(cluster.environmentOf(1));
+    Map<String, String> environment = new HashMap<>(cluster.environmentOf(1));
     environment.put("PS1", "prompt$ ");
     Terminal shell =
         Terminal.start(List.of("/bin/bash", "--norc", "--noprofile", "-i"), environment, 40, 120);

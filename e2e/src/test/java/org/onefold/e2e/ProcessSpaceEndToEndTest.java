@@ -1,6 +1,7 @@
 package org.onefold.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -22,6 +23,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.onefold.client.OnefoldClient;
+import org.onefold.client.OnefoldException;
+import org.onefold.proto.proc.RunStart;
 
 /**
  * The single process space on a local cluster of three real daemons, used as a user uses it: {@code
@@ -122,6 +126,26 @@ class ProcessSpaceEndToEndTest {
     assertThat(run.out().lines().sorted().toList())
         .containsExactly("node1: on x", "node2: on x", "node3: on x");
     assertThat(run.status()).as("node3's program exits 3").isEqualTo(3);
+  }
+
+  @Test
+  @DisplayName("an argument past the kernel's limit is refused with a clear error, not a crash")
+  void argumentsPastTheLimitAreRefused() {
+    // One argument of 200 KiB: past MAX_ARG_STRLEN (128 KiB), so exec fails with E2BIG.
+    String huge = "x".repeat(200 * 1024);
+    try (OnefoldClient client =
+        OnefoldClient.connect(Path.of(cluster.environmentOf(1).get("SSI_SOCKET")))) {
+      assertThatThrownBy(
+              () ->
+                  client
+                      .run(RunStart.newBuilder().setNode(2).addArgv("echo").addArgv(huge).build())
+                      .next())
+          .isInstanceOf(OnefoldException.class)
+          .hasMessageContaining("cannot start echo")
+          .hasMessageContaining("Argument list too long");
+    }
+    Programs.Result after = cluster.ssiOn(1, "onnode", "2", "true");
+    assertThat(after.status()).as("node 2 still runs programs").isZero();
   }
 
   @Test

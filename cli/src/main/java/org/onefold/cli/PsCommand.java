@@ -36,6 +36,9 @@ final class PsCommand implements Runnable {
   @Option(names = "--json", description = "A JSON array of objects, one per process.")
   boolean json;
 
+  @Option(names = "--tree", description = "Each process under its parent, as ps f draws them.")
+  boolean tree;
+
   @Override
   public void run() {
     try (OnefoldClient client = ssi.client()) {
@@ -51,7 +54,11 @@ final class PsCommand implements Runnable {
                           || user.equals(process.getUser())
                           || user.equals(Integer.toString(process.getUid())))
               .toList();
-      ssi.console().out().print(json ? PsFormat.json(processes) + "\n" : PsFormat.table(processes));
+      String text =
+          json
+              ? PsFormat.json(processes) + "\n"
+              : tree ? PsFormat.tree(processes) : PsFormat.table(processes);
+      ssi.console().out().print(text);
     }
   }
 }

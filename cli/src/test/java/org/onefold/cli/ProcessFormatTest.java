@@ -48,4 +48,31 @@ class ProcessFormatTest {
             "[{\"cpid\":131074,\"node\":2,\"pid\":4242,\"user\":\"ann\",\"ppid\":131073,"
                 + "\"pgid\":131074,\"stat\":\"S\",\"time\":\"1:23\",\"cmd\":\"vi /tmp/newfile\"}]");
   }
+
+  private static ProcessInfo process(long cpid, long ppid, String command) {
+    return VI.toBuilder().setCpid(cpid).setPpid(ppid).setPgid(cpid).setCommand(command).build();
+  }
+
+  @Test
+  void the_tree_puts_each_process_under_its_parent() {
+    String tree =
+        PsFormat.tree(
+            List.of(
+                process(131075, 131073, "sleep 1"),
+                process(131073, 0, "sh -c job"),
+                process(131076, 131075, "sleep 2"),
+                process(131074, 131073, "vi"),
+                process(65537, 0, "top")));
+    List<String> lines = tree.lines().toList();
+    int command = lines.getFirst().indexOf("CMD");
+    assertThat(lines.stream().skip(1).map(line -> line.substring(command)).toList())
+        .containsExactly("top", "sh -c job", " \\_ vi", " \\_ sleep 1", "     \\_ sleep 2");
+  }
+
+  @Test
+  void parents_that_point_at_each_other_are_still_shown() {
+    String tree =
+        PsFormat.tree(List.of(process(131073, 131074, "a"), process(131074, 131073, "b")));
+    assertThat(tree.lines().skip(1).toList()).hasSize(2);
+  }
 }

@@ -1,18 +1,15 @@
 package org.onefold.node.membership;
 
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.onefold.node.raft.MetaGroup;
+import org.onefold.node.transport.NodeChannels;
 import org.onefold.proto.NodeAddress;
 import org.onefold.proto.NodeRecord;
 import org.onefold.proto.NodeState;
@@ -30,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * node was declared down, or its incarnation is stale) the daemon is told, and it starts a new
  * incarnation.
  *
- * <p>One thread, "heartbeat", owns the channels. Each heartbeat waits at most one interval for its
- * answer, so a slow leader never piles heartbeats up.
+ * <p>One thread, "heartbeat", sends. Each heartbeat waits at most one interval for its answer, so a
+ * slow leader never piles heartbeats up.
  */
 public final class HeartbeatSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatSender.class);
@@ -44,7 +41,6 @@ public final class HeartbeatSender implements AutoCloseable {
 
   private final int self;
   private final MetaGroup meta;
-  private final SslContext tls;
   private final Duration interval;
   private final LongSupplier incarnation;
   private final FencedHandler fencedHandler;
@@ -54,8 +50,8 @@ public final class HeartbeatSender implements AutoCloseable {
   /** Owned by the heartbeat thread: the leader the last answer named. */
   private NodeAddress leaderHint;
 
-  /** Owned by the heartbeat thread: one channel per leader address seen. */
-  private final Map<String, ManagedChannel> channels = new HashMap<>();
+  /** One channel per leader address seen; the heartbeats' own (see NodeChannels). */
+  private final NodeChannels channels;
 
   public HeartbeatSender(
       int self,
@@ -68,7 +64,7 @@ public final class HeartbeatSender implements AutoCloseable {
     this.joinedThrough = joinedThrough;
     this.self = self;
     this.meta = meta;
-    this.tls = tls;
+    this.channels = new NodeChannels(tls);
     this.interval = interval;
     this.incarnation = incarnation;
     this.fencedHandler = fencedHandler;
@@ -115,7 +111,7 @@ public final class HeartbeatSender implements AutoCloseable {
       }
       long current = incarnation.getAsLong();
       HeartbeatReply reply =
-          NodeRpcGrpc.newBlockingStub(channelTo(address.get()))
+          NodeRpcGrpc.newBlockingStub(channels.to(address.get()))
               .withDeadlineAfter(interval.toMillis(), TimeUnit.MILLISECONDS)
               .heartbeat(
                   HeartbeatRequest.newBuilder().setNode(self).setIncarnation(current).build());
@@ -131,7 +127,7 @@ public final class HeartbeatSender implements AutoCloseable {
       if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
         // The leader may have just restarted: reconnect on the next beat, not after gRPC's
         // back-off.
-        channels.values().forEach(ManagedChannel::resetConnectBackoff);
+        channels.resetConnectBackoff();
       }
     } catch (RuntimeException e) {
       log.warn("heartbeat failed", e);
@@ -149,16 +145,6 @@ public final class HeartbeatSender implements AutoCloseable {
     return stale || declaredDown;
   }
 
-  private ManagedChannel channelTo(NodeAddress address) {
-    String target = address.getHost() + ":" + address.getRpcPort();
-    return channels.computeIfAbsent(
-        target,
-        ignored ->
-            NettyChannelBuilder.forAddress(address.getHost(), address.getRpcPort())
-                .sslContext(tls)
-                .build());
-  }
-
   @Override
   public void close() {
     thread.shutdownNow();
@@ -167,6 +153,6 @@ public final class HeartbeatSender implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    channels.values().forEach(ManagedChannel::shutdownNow);
+    channels.close();
   }
 }

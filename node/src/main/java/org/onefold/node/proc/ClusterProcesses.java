@@ -17,7 +17,6 @@ import org.onefold.proto.NodeState;
 import org.onefold.proto.local.KillRequest;
 import org.onefold.proto.local.PsReply;
 import org.onefold.proto.local.PsRequest;
-import org.onefold.proto.proc.Credentials;
 import org.onefold.proto.proc.ListReply;
 import org.onefold.proto.proc.ListRequest;
 import org.onefold.proto.proc.ProcRpcGrpc;
@@ -88,12 +87,7 @@ public final class ClusterProcesses {
             .setCpid(request.getCpid())
             .setGroup(request.getGroup())
             .setSignal(request.getSignal())
-            .setCredentials(
-                Credentials.newBuilder()
-                    .setUid(caller.uid())
-                    .setGid(caller.gid())
-                    .addAllGroups(caller.groups())
-                    .setPid(caller.pid()))
+            .setCredentials(RunForwarder.vouchedFor(caller))
             .build();
     CompletableFuture<SignalReply> reply = new CompletableFuture<>();
     ProcRpcGrpc.newStub(channels.to(node.get().getAddress()))

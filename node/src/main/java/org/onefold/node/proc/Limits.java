@@ -5,8 +5,5 @@ final class Limits {
   /** Programs one node runs for Onefold at once (running or not yet reaped). */
   static final int PROCESSES_MAX = 4096;
 
-  /** A program's argv and environment, encoded: the kernel's own limit is near this. */
-  static final int START_BYTES_MAX = 2 << 20;
-
   private Limits() {}
 }

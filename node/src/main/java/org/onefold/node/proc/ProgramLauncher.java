@@ -19,8 +19,8 @@ import org.onefold.proto.proc.RunStart;
  * caller's environment. Each step execs the next, so the program keeps the pid Java saw.
  *
  * <pre>
- *   setsid setpriv --reuid U --regid G --groups ... -- /bin/sh -c SCRIPT onefold-run UMASK CWD
- *       env -i NAME=VALUE... PROGRAM ARGS...
+ *   setsid setpriv --reuid U --regid G --groups ... --
+ *       /bin/sh -c SCRIPT onefold-run UMASK CWD ROWS COLUMNS env -i NAME=VALUE... PROGRAM ARGS...
  * </pre>
  *
  * The steps before the last {@code env} run with a fixed minimal environment: the caller's
@@ -48,14 +48,12 @@ final class ProgramLauncher {
           "SHLVL",
           "_");
 
-  private static final String SCRIPT =
-      "umask \"$1\" && cd -- \"$2\" || exit 1; shift 2; exec \"$@\"";
-
   /**
-   * On a terminal, the script first gives the terminal the caller's size: a size set from outside
-   * after the start may come after the program has read it.
+   * Sets the mask, enters the directory as the user, and execs the rest. On a terminal (rows above
+   * 0) it first gives the terminal the caller's size: a size set from outside after the start may
+   * come after the program has read it.
    */
-  private static final String TERMINAL_SCRIPT =
+  private static final String SCRIPT =
       "[ \"$3\" -gt 0 ] && stty rows \"$3\" columns \"$4\" 2>/dev/null; "
           + "umask \"$1\" && cd -- \"$2\" || exit 1; shift 4; exec \"$@\"";
 
@@ -128,14 +126,12 @@ final class ProgramLauncher {
         List.of(
             SHELL,
             "-c",
-            start.getTty() ? TERMINAL_SCRIPT : SCRIPT,
+            SCRIPT,
             "onefold-run",
             String.format("%04o", start.getUmask() & 0777),
-            start.getCwd().isEmpty() ? "/" : start.getCwd()));
-    if (start.getTty()) {
-      line.add(Integer.toString(Math.max(0, start.getWindow().getRows())));
-      line.add(Integer.toString(Math.max(0, start.getWindow().getColumns())));
-    }
+            start.getCwd().isEmpty() ? "/" : start.getCwd(),
+            Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getRows()) : 0),
+            Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getColumns()) : 0)));
     line.addAll(List.of(ENV, "-i"));
     start.getEnvMap().entrySet().stream()
         .filter(variable -> !NOT_TRAVELLING.contains(variable.getKey()))

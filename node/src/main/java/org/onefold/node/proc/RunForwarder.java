@@ -75,16 +75,7 @@ public final class RunForwarder {
       return;
     }
     NodeRecord target = meta.stateMachine().read(state -> state.nodes().get(node)).orElseThrow();
-    RunStart start =
-        request.toBuilder()
-            .setNode(node)
-            .setCredentials(
-                Credentials.newBuilder()
-                    .setUid(peer.uid())
-                    .setGid(peer.gid())
-                    .addAllGroups(peer.groups())
-                    .setPid(peer.pid()))
-            .build();
+    RunStart start = request.toBuilder().setNode(node).setCredentials(vouchedFor(peer)).build();
 
     Events events = new Events(node, output, connection);
     // The running node's death, as the cluster decides it, ends the run: the connection to it
@@ -118,6 +109,16 @@ public final class RunForwarder {
       meta.stateMachine().removeListener(nodeDown);
       events.clientGone();
     }
+  }
+
+  /** The user a call is made for, as this node's kernel named the caller; never a request's. */
+  static Credentials vouchedFor(PeerCredentials peer) {
+    return Credentials.newBuilder()
+        .setUid(peer.uid())
+        .setGid(peer.gid())
+        .addAllGroups(peer.groups())
+        .setPid(peer.pid())
+        .build();
   }
 
   private Optional<Response> checkNode(int node) {

@@ -33,6 +33,11 @@ public final class NodeChannels implements AutoCloseable {
                 .build());
   }
 
+  /** After a peer is back: reconnect at the next call rather than after gRPC's back-off. */
+  public void resetConnectBackoff() {
+    channels.values().forEach(ManagedChannel::resetConnectBackoff);
+  }
+
   @Override
   public void close() {
     closed = true;

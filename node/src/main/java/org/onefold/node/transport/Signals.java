@@ -3,9 +3,6 @@ package org.onefold.node.transport;
 /** Sends signals as kill(2) does; the errno of a refusal comes back as a value. */
 public final class Signals {
   public static final int SIGHUP = 1;
-  public static final int SIGINT = 2;
-  public static final int SIGKILL = 9;
-  public static final int SIGTERM = 15;
 
   /** The highest signal number Linux has (SIGRTMAX on x86-64 and arm64). */
   public static final int SIGNAL_MAX = 64;

@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -17,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.onefold.node.admin.LocalApi;
+import org.onefold.node.load.LoadSampler;
+import org.onefold.node.load.LoadService;
 import org.onefold.node.membership.DetectorSettings;
 import org.onefold.node.membership.HeartbeatSender;
 import org.onefold.node.membership.JoinService;
@@ -119,11 +122,23 @@ public final class NodeDaemon implements AutoCloseable {
       started.push(membership);
       membership.start();
       ProcService processes = new ProcService(node, ownUid(), settings.socket(), clock);
+      NodeChannels channels = new NodeChannels(tls.client());
+      started.push(channels);
+      LoadService loads =
+          new LoadService(
+              node,
+              meta,
+              channels,
+              new LoadSampler(
+                  Path.of("/proc"),
+                  () -> System.nanoTime() / 1_000_000,
+                  Runtime.getRuntime().availableProcessors()),
+              random);
       Server rpc =
           startRpc(
               settings,
               tls,
-              new NodeRpcService(new JoinService(meta, clock, random), membership, meta),
+              new NodeRpcService(new JoinService(meta, clock, random), membership, meta, loads),
               processes);
       started.push(() -> rpc.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
 
@@ -139,6 +154,7 @@ public final class NodeDaemon implements AutoCloseable {
               tls.client(),
               settings.heartbeatInterval(),
               incarnation::get,
+              loads::own,
               joinedThrough,
               daemon::startNewIncarnation);
       started.push(heartbeats);
@@ -146,8 +162,6 @@ public final class NodeDaemon implements AutoCloseable {
       if (prepared.joining()) {
         finishJoin(prepared, directory);
       }
-      NodeChannels channels = new NodeChannels(tls.client());
-      started.push(channels);
       UnixSocketServer local =
           UnixSocketServer.start(
               settings.socket(),
@@ -160,7 +174,7 @@ public final class NodeDaemon implements AutoCloseable {
                   random,
                   ownUid(),
                   settings.tokenTtl(),
-                  new RunForwarder(node, meta, channels),
+                  new RunForwarder(node, meta, channels, loads),
                   new ClusterProcesses(meta, channels)));
       started.push(local);
       return daemon;

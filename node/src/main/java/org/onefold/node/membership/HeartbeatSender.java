@@ -8,8 +8,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.transport.NodeChannels;
+import org.onefold.proto.LoadVector;
 import org.onefold.proto.NodeAddress;
 import org.onefold.proto.NodeRecord;
 import org.onefold.proto.NodeState;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * is not yet a Raft member and knows neither: it beats the leader the last answer named, or else
  * the node it joined through, whose answer names the leader. When the leader answers FENCED (this
  * node was declared down, or its incarnation is stale) the daemon is told, and it starts a new
- * incarnation.
+ * incarnation. Each heartbeat carries the node's load vector, which the leader keeps for placing
+ * work.
  *
  * <p>One thread, "heartbeat", sends. Each heartbeat waits at most one interval for its answer, so a
  * slow leader never piles heartbeats up.
@@ -43,6 +46,7 @@ public final class HeartbeatSender implements AutoCloseable {
   private final MetaGroup meta;
   private final Duration interval;
   private final LongSupplier incarnation;
+  private final Supplier<LoadVector> load;
   private final FencedHandler fencedHandler;
   private final Optional<NodeAddress> joinedThrough;
   private final ScheduledExecutorService thread;
@@ -59,6 +63,7 @@ public final class HeartbeatSender implements AutoCloseable {
       SslContext tls,
       Duration interval,
       LongSupplier incarnation,
+      Supplier<LoadVector> load,
       Optional<NodeAddress> joinedThrough,
       FencedHandler fencedHandler) {
     this.joinedThrough = joinedThrough;
@@ -67,6 +72,7 @@ public final class HeartbeatSender implements AutoCloseable {
     this.channels = new NodeChannels(tls);
     this.interval = interval;
     this.incarnation = incarnation;
+    this.load = load;
     this.fencedHandler = fencedHandler;
     this.thread =
         new ScheduledThreadPoolExecutor(
@@ -87,9 +93,8 @@ public final class HeartbeatSender implements AutoCloseable {
       int leader = meta.leaderNode();
       if (leader == self) {
         // The leader does not beat itself, so no one would answer it FENCED: a node declared down
-        // just
-        // before it won an election would stay down in the table for as long as it leads. Read the
-        // verdict from the applied table instead, with the detector's rule.
+        // just before it won an election would stay down in the table for as long as it leads.
+        // Read the verdict from the applied table instead, with the detector's rule.
         long current = incarnation.getAsLong();
         Optional<NodeRecord> own = meta.stateMachine().read(state -> state.nodes().get(self));
         if (own.isPresent() && fencedByTable(own.get(), current)) {
@@ -114,7 +119,11 @@ public final class HeartbeatSender implements AutoCloseable {
           NodeRpcGrpc.newBlockingStub(channels.to(address.get()))
               .withDeadlineAfter(interval.toMillis(), TimeUnit.MILLISECONDS)
               .heartbeat(
-                  HeartbeatRequest.newBuilder().setNode(self).setIncarnation(current).build());
+                  HeartbeatRequest.newBuilder()
+                      .setNode(self)
+                      .setIncarnation(current)
+                      .setLoad(load.get())
+                      .build());
       leaderHint =
           reply.hasLeaderAddress() && reply.getLeaderNode() != self
               ? reply.getLeaderAddress()

@@ -2,28 +2,35 @@ package org.onefold.node.membership;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import org.onefold.node.load.LoadService;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.transport.NodeCertificateInterceptor;
 import org.onefold.proto.node.HeartbeatReply;
 import org.onefold.proto.node.HeartbeatRequest;
 import org.onefold.proto.node.JoinReply;
 import org.onefold.proto.node.JoinRequest;
+import org.onefold.proto.node.LoadsReply;
+import org.onefold.proto.node.LoadsRequest;
 import org.onefold.proto.node.NodeRpcGrpc;
 
 /**
  * The membership calls other machines make to this node: Join (a new machine, with a token and no
- * certificate) and Heartbeat (a node, with its certificate). The caller of a heartbeat is the node
- * its certificate names, whatever the request says: a node cannot beat for another.
+ * certificate), Heartbeat (a node, with its certificate, carrying its load vector) and Loads (the
+ * vectors the leader holds, for placing work). The caller of a heartbeat is the node its
+ * certificate names, whatever the request says: a node cannot beat, or report load, for another.
  */
 public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
   private final JoinService joins;
   private final MembershipService membership;
   private final MetaGroup meta;
+  private final LoadService loads;
 
-  public NodeRpcService(JoinService joins, MembershipService membership, MetaGroup meta) {
+  public NodeRpcService(
+      JoinService joins, MembershipService membership, MetaGroup meta, LoadService loads) {
     this.joins = joins;
     this.membership = membership;
     this.meta = meta;
+    this.loads = loads;
   }
 
   @Override
@@ -60,6 +67,9 @@ public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
       return;
     }
     HeartbeatVerdict verdict = membership.heartbeat(request.getNode(), request.getIncarnation());
+    if (verdict == HeartbeatVerdict.OK && request.hasLoad()) {
+      loads.reported(request.getNode(), request.getLoad());
+    }
     HeartbeatReply.Status status =
         switch (verdict) {
           case OK, UNKNOWN_NODE -> HeartbeatReply.Status.OK;
@@ -75,6 +85,12 @@ public final class NodeRpcService extends NodeRpcGrpc.NodeRpcImplBase {
           .ifPresent(record -> reply.setLeaderAddress(record.getAddress()));
     }
     responses.onNext(reply.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void loads(LoadsRequest request, StreamObserver<LoadsReply> responses) {
+    responses.onNext(loads.loads(request));
     responses.onCompleted();
   }
 }

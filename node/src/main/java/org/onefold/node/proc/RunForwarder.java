@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.onefold.node.load.LoadService;
+import org.onefold.node.load.Placement;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.raft.MetaStateMachine;
 import org.onefold.node.transport.NodeChannels;
@@ -30,10 +32,10 @@ import org.onefold.proto.proc.RunStart;
 /**
  * The calling end of {@code ssi onnode}: takes a run from a local connection, stamps it with the
  * caller's identity from the kernel (whatever the request says), and carries it to the node that
- * runs the program (this one too goes through its own ProcRpc, so that there is one path). Events
- * come back to the connection as the client reads them; the client's stdin and signals go out as
- * the running node takes them. A client that goes away cancels the call, which hangs the program
- * up.
+ * runs the program (this one too goes through its own ProcRpc, so that there is one path); for
+ * {@code ssi run}, that node is the one {@link LoadService} places it on. Events come back to the
+ * connection as the client reads them; the client's stdin and signals go out as the running node
+ * takes them. A client that goes away cancels the call, which hangs the program up.
  *
  * <p>Threads: the connection's thread reads the client's inputs and sends them; gRPC's thread
  * writes the events to the connection, one at a time, and asks for the next only then.
@@ -47,11 +49,13 @@ public final class RunForwarder {
   private final int self;
   private final MetaGroup meta;
   private final NodeChannels channels;
+  private final LoadService loads;
 
-  public RunForwarder(int self, MetaGroup meta, NodeChannels channels) {
+  public RunForwarder(int self, MetaGroup meta, NodeChannels channels, LoadService loads) {
     this.self = self;
     this.meta = meta;
     this.channels = channels;
+    this.loads = loads;
   }
 
   /**
@@ -66,6 +70,16 @@ public final class RunForwarder {
       AutoCloseable connection)
       throws IOException {
     int node = request.getNode() == 0 ? self : request.getNode();
+    Optional<String> placement = Optional.empty();
+    if (request.getChooseNode()) {
+      Optional<Placement.Choice> choice = loads.place();
+      if (choice.isEmpty()) {
+        write(output, error(Error.Code.UNAVAILABLE, "no node is up to run the program"));
+        return;
+      }
+      node = choice.get().node();
+      placement = Optional.of(choice.get().reason());
+    }
     Optional<Response> refusal = checkNode(node);
     if (refusal.isEmpty() && request.getArgvCount() == 0) {
       refusal = Optional.of(error(Error.Code.INVALID, "no program to run"));
@@ -74,17 +88,20 @@ public final class RunForwarder {
       write(output, refusal.get());
       return;
     }
-    NodeRecord target = meta.stateMachine().read(state -> state.nodes().get(node)).orElseThrow();
+    int runningNode = node;
+    NodeRecord target =
+        meta.stateMachine().read(state -> state.nodes().get(runningNode)).orElseThrow();
     RunStart start = request.toBuilder().setNode(node).setCredentials(vouchedFor(peer)).build();
 
-    Events events = new Events(node, output, connection);
+    Events events = new Events(node, placement, output, connection);
     // The running node's death, as the cluster decides it, ends the run: the connection to it
     // may take far longer to fail (a cut cable sends no reset).
     MetaStateMachine.Listener nodeDown =
         applied -> {
           for (Event event : applied) {
-            if (event.hasNodeDown() && event.getNodeDown().getNode() == node) {
-              String why = "node " + node + " went down (" + event.getNodeDown().getReason() + ")";
+            if (event.hasNodeDown() && event.getNodeDown().getNode() == runningNode) {
+              String why =
+                  "node " + runningNode + " went down (" + event.getNodeDown().getReason() + ")";
               // Listeners must not block the apply thread; telling the client may.
               Thread.ofVirtual().name("run-lost").start(() -> events.lost(why));
             }
@@ -172,6 +189,7 @@ public final class RunForwarder {
   /** The call's receiving side: events to the client, one at a time. */
   private static final class Events implements ClientResponseObserver<RunInput, RunEvent> {
     private final int node;
+    private final Optional<String> placement;
     private final OutputStream output;
     private final AutoCloseable connection;
     private final CountDownLatch end = new CountDownLatch(1);
@@ -180,8 +198,9 @@ public final class RunForwarder {
     private ClientCallStreamObserver<RunInput> call;
     StreamSender<RunInput> inputs;
 
-    Events(int node, OutputStream output, AutoCloseable connection) {
+    Events(int node, Optional<String> placement, OutputStream output, AutoCloseable connection) {
       this.node = node;
+      this.placement = placement;
       this.output = output;
       this.connection = connection;
     }
@@ -201,6 +220,12 @@ public final class RunForwarder {
       }
       if (event.hasExited() && !told.compareAndSet(false, true)) {
         return;
+      }
+      if (event.hasStarted() && placement.isPresent()) {
+        event =
+            event.toBuilder()
+                .setStarted(event.getStarted().toBuilder().setPlacement(placement.get()))
+                .build();
       }
       try {
         write(output, Response.newBuilder().setRunEvent(event).build());

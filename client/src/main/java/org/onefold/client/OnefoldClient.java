@@ -14,6 +14,8 @@ import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 import org.onefold.proto.local.TokenReply;
 import org.onefold.proto.local.TokenRequest;
+import org.onefold.proto.local.WaitReply;
+import org.onefold.proto.local.WaitRequest;
 import org.onefold.proto.local.WhereRequest;
 import org.onefold.proto.proc.RunStart;
 
@@ -134,6 +136,16 @@ public final class OnefoldClient implements AutoCloseable {
     return call(Request.newBuilder().setWhere(WhereRequest.newBuilder().setCpid(cpid)).build())
         .getWhere()
         .getNode();
+  }
+
+  /**
+   * Waits, without a bound, for the end of the program cpid, started through Onefold by the calling
+   * user (root: by anyone): its exit status, or why it is lost (its node went down). Fails
+   * (NOT_FOUND) if no such program runs or waits to be reaped, as waitpid(2) after a reap.
+   */
+  public WaitReply waitFor(long cpid) {
+    return call(Request.newBuilder().setWait(WaitRequest.newBuilder().setCpid(cpid)).build())
+        .getWait();
   }
 
   Response call(Request request) {

@@ -34,6 +34,7 @@ import org.onefold.node.transport.NodeCertificateInterceptor;
 import org.onefold.node.transport.NodeChannels;
 import org.onefold.node.transport.TlsContexts;
 import org.onefold.node.transport.UnixSocketServer;
+import org.onefold.proto.Event;
 import org.onefold.proto.NodeAddress;
 import org.onefold.proto.meta.DeclareDown;
 import org.onefold.proto.meta.ErrorCode;
@@ -122,6 +123,16 @@ public final class NodeDaemon implements AutoCloseable {
       started.push(membership);
       membership.start();
       ProcService processes = new ProcService(node, ownUid(), settings.socket(), clock);
+      // A node's death orphans the programs it started here: they become init's.
+      meta.stateMachine()
+          .addListener(
+              applied -> {
+                for (Event event : applied) {
+                  if (event.hasNodeDown()) {
+                    processes.nodeDown(event.getNodeDown().getNode());
+                  }
+                }
+              });
       NodeChannels channels = new NodeChannels(tls.client());
       started.push(channels);
       LoadService loads =
@@ -174,7 +185,7 @@ public final class NodeDaemon implements AutoCloseable {
                   random,
                   ownUid(),
                   settings.tokenTtl(),
-                  new RunForwarder(node, meta, channels, loads),
+                  new RunForwarder(node, meta, channels, loads, processes),
                   new ClusterProcesses(meta, channels)));
       started.push(local);
       return daemon;

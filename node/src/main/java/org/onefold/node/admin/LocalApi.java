@@ -188,6 +188,7 @@ public final class LocalApi implements ConnectionHandler {
                             .setWhere(WhereReply.newBuilder().setNode(node))
                             .build())
                 .orElseGet(() -> noSuchProcess(request.getWhere().getCpid()));
+        case WAIT -> waitFor(request.getWait().getCpid(), peer);
         case CALL_NOT_SET -> error(Error.Code.INVALID, "empty request");
       };
     } catch (TimeoutException e) {
@@ -224,6 +225,15 @@ public final class LocalApi implements ConnectionHandler {
                   + ") - Operation not permitted");
       case 3 -> noSuchProcess(request.getCpid());
       default -> error(Error.Code.INVALID, "(" + request.getCpid() + ") - errno " + errno);
+    };
+  }
+
+  /** ssi wait: blocks this connection's thread until the program ends or is lost. */
+  private Response waitFor(long cpid, PeerCredentials peer) throws InterruptedException {
+    return switch (processes.waitFor(cpid, peer)) {
+      case ClusterProcesses.WaitOutcome.Ended ended ->
+          Response.newBuilder().setWait(ended.reply()).build();
+      case ClusterProcesses.WaitOutcome.Refused refused -> error(refused.code(), refused.message());
     };
   }
 

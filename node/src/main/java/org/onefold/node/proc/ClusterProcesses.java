@@ -5,18 +5,25 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.onefold.node.raft.MetaGroup;
+import org.onefold.node.raft.MetaStateMachine;
 import org.onefold.node.transport.NodeChannels;
 import org.onefold.node.transport.PeerCredentials;
+import org.onefold.proto.Event;
 import org.onefold.proto.NodeRecord;
 import org.onefold.proto.NodeState;
+import org.onefold.proto.local.Error;
 import org.onefold.proto.local.KillRequest;
 import org.onefold.proto.local.PsReply;
 import org.onefold.proto.local.PsRequest;
+import org.onefold.proto.local.WaitReply;
 import org.onefold.proto.proc.ListReply;
 import org.onefold.proto.proc.ListRequest;
 import org.onefold.proto.proc.ProcRpcGrpc;
@@ -27,7 +34,8 @@ import org.onefold.proto.proc.SignalRequest;
 /**
  * The clusterwide process calls a node makes for its local callers: ps asks every up node at once
  * and waits a bounded time (a silent node is named, the rest still listed); kill and where go to
- * the node a cpid names, its origin, which knows where the process runs.
+ * the node a cpid names, its origin, which knows where the process runs; wait waits there for the
+ * program's end, or for its node's death (then the program is lost).
  *
  * <p>Threads: called on local connections' threads; the fan-out runs on gRPC's.
  */
@@ -73,7 +81,45 @@ public final class ClusterProcesses {
       }
     }
     processes.sort(Comparator.comparingLong(ProcessInfo::getCpid));
+    if (request.getNode() == 0) {
+      processes = orphansToInit(processes, answered(nodes, reply));
+    }
     return reply.addAllProcesses(processes).build();
+  }
+
+  private static Set<Integer> answered(List<NodeRecord> asked, PsReply.Builder reply) {
+    Set<Integer> nodes = new HashSet<>();
+    for (NodeRecord node : asked) {
+      nodes.add(node.getNode());
+    }
+    for (String silent : reply.getSilentList()) {
+      // "node N: why"
+      nodes.remove(Integer.parseInt(silent.substring("node ".length(), silent.indexOf(':'))));
+    }
+    return nodes;
+  }
+
+  /**
+   * A started program whose parent, of another node, no longer shows in that node's answer has lost
+   * its parent: it is init's (cpid 1), as Linux gives orphans to init. (A parent of the same node
+   * is checked there; a parent's node that went down is handled by every node at once.)
+   */
+  static List<ProcessInfo> orphansToInit(List<ProcessInfo> processes, Set<Integer> answered) {
+    Set<Long> present = new HashSet<>();
+    for (ProcessInfo process : processes) {
+      present.add(process.getCpid());
+    }
+    List<ProcessInfo> shown = new ArrayList<>(processes.size());
+    for (ProcessInfo process : processes) {
+      long parent = process.getPpid();
+      boolean lostParent =
+          process.getStarted()
+              && Cpids.nodeOf(parent) != process.getNode()
+              && answered.contains(Cpids.nodeOf(parent))
+              && !present.contains(parent);
+      shown.add(lostParent ? process.toBuilder().setPpid(ProcessTable.INIT_CPID).build() : process);
+    }
+    return shown;
   }
 
   /** kill(2) on a cpid (or its process group) for the caller: 0 or an errno. */
@@ -107,6 +153,80 @@ public final class ClusterProcesses {
     return reply.getProcessesCount() == 0
         ? Optional.empty()
         : Optional.of(reply.getProcesses(0).getNode());
+  }
+
+  /** What a wait ends with: the program's end (or its loss), or a refusal. */
+  public sealed interface WaitOutcome {
+    record Ended(WaitReply reply) implements WaitOutcome {}
+
+    record Refused(Error.Code code, String message) implements WaitOutcome {}
+  }
+
+  /**
+   * Waits, without a bound, for the end of the program cpid, for the caller (its owner, or root).
+   * The program's node going down ends the wait with "lost".
+   */
+  public WaitOutcome waitFor(long cpid, PeerCredentials caller) throws InterruptedException {
+    int origin = Cpids.nodeOf(cpid);
+    Optional<NodeRecord> record =
+        origin == 0
+            ? Optional.empty()
+            : meta.stateMachine().read(state -> state.nodes().get(origin));
+    if (record.isEmpty()) {
+      return new WaitOutcome.Refused(Error.Code.NOT_FOUND, "(" + cpid + ") - No such process");
+    }
+    if (record.get().getState() != NodeState.NODE_UP) {
+      return lost("node " + origin + " is down; the end of " + cpid + " is unknown");
+    }
+    CompletableFuture<WaitOutcome> outcome = new CompletableFuture<>();
+    MetaStateMachine.Listener nodeDown =
+        applied -> {
+          for (Event event : applied) {
+            if (event.hasNodeDown() && event.getNodeDown().getNode() == origin) {
+              outcome.complete(
+                  lost("node " + origin + " went down (" + event.getNodeDown().getReason() + ")"));
+            }
+          }
+        };
+    meta.stateMachine().addListener(nodeDown);
+    CompletableFuture<org.onefold.proto.proc.WaitReply> reply = new CompletableFuture<>();
+    ProcRpcGrpc.newStub(channels.to(record.get().getAddress()))
+        .awaitEnd(
+            org.onefold.proto.proc.WaitRequest.newBuilder()
+                .setCpid(cpid)
+                .setCredentials(RunForwarder.vouchedFor(caller))
+                .build(),
+            observer(reply));
+    reply.whenComplete(
+        (ended, failure) -> {
+          if (failure == null) {
+            outcome.complete(
+                new WaitOutcome.Ended(WaitReply.newBuilder().setExited(ended.getExited()).build()));
+            return;
+          }
+          Status status = Status.fromThrowable(failure);
+          outcome.complete(
+              switch (status.getCode()) {
+                case NOT_FOUND ->
+                    new WaitOutcome.Refused(
+                        Error.Code.NOT_FOUND, "(" + cpid + ") - No such process");
+                case PERMISSION_DENIED ->
+                    new WaitOutcome.Refused(
+                        Error.Code.PERMISSION, "(" + cpid + ") - Operation not permitted");
+                default -> lost("lost node " + origin + ": " + describe(failure));
+              });
+        });
+    try {
+      return outcome.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a wait's outcome failed", e.getCause());
+    } finally {
+      meta.stateMachine().removeListener(nodeDown);
+    }
+  }
+
+  private static WaitOutcome lost(String why) {
+    return new WaitOutcome.Ended(WaitReply.newBuilder().setLost(why).build());
   }
 
   /** The origin node of cpid, if it is up (a down node's processes are gone with it). */

@@ -1,5 +1,6 @@
 package org.onefold.node.proc;
 
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.onefold.node.transport.NodeCertificateInterceptor;
 import org.onefold.node.transport.Signals;
+import org.onefold.proto.proc.Exited;
 import org.onefold.proto.proc.ListReply;
 import org.onefold.proto.proc.ListRequest;
 import org.onefold.proto.proc.ProcRpcGrpc;
@@ -22,6 +24,8 @@ import org.onefold.proto.proc.RunEvent;
 import org.onefold.proto.proc.RunInput;
 import org.onefold.proto.proc.SignalReply;
 import org.onefold.proto.proc.SignalRequest;
+import org.onefold.proto.proc.WaitReply;
+import org.onefold.proto.proc.WaitRequest;
 
 /**
  * Runs programs on this node for other nodes (and for itself): the running end of {@code ssi
@@ -44,6 +48,8 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
   private final ProcessTable table;
 
   private final ProcScanner scanner = new ProcScanner(Path.of("/proc"));
+
+  private final Endings endings = new Endings();
 
   /** Clock ticks per second of /proc's times (sysconf(_SC_CLK_TCK); 100 on Linux). */
   private static final long CLOCK_TICKS_PER_SECOND = 100;
@@ -113,8 +119,10 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
                 .setPid((int) process.stat().pid())
                 .setUid(process.realUid())
                 .setUser(users.getOrDefault(process.realUid(), Integer.toString(process.realUid())))
-                // A started program's parent is the daemon; it shows none.
-                .setPpid(started ? 0 : cpidByPid.getOrDefault(process.stat().ppid(), 0))
+                .setPpid(
+                    started
+                        ? shownParent(table.get(cpid).orElseThrow())
+                        : cpidByPid.getOrDefault(process.stat().ppid(), 0))
                 .setPgid(cpidByPid.getOrDefault(process.stat().pgrp(), 0))
                 .setStat(Character.toString(process.stat().state()))
                 .setCpuMillis(process.stat().cpuTicks() * 1000 / CLOCK_TICKS_PER_SECOND)
@@ -124,6 +132,63 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
       }
     }
     return infos;
+  }
+
+  /**
+   * A started program's parent as ps shows it: the Onefold process that started it, or init (1)
+   * once that process has ended, if it was of this node (the parent's own node tells the rest: see
+   * ClusterProcesses); 0 if none started it. The caller holds the table's monitor.
+   */
+  private long shownParent(ProcessTable.Entry entry) {
+    long parent = entry.parentCpid();
+    if (Cpids.nodeOf(parent) == node
+        && table.get(parent).filter(known -> known.ending().isEmpty()).isEmpty()) {
+      return ProcessTable.INIT_CPID;
+    }
+    return parent;
+  }
+
+  /**
+   * The cpid of the local process pid if it is a Onefold process (started here, or of the session
+   * of a program started here, given a cpid now if it had none); 0 otherwise. Used to name the
+   * parent of a program this process asks to start.
+   */
+  public long cpidOf(long pid) {
+    Optional<ProcScanner.Found> found = scanner.read(pid);
+    if (found.isEmpty()) {
+      return 0;
+    }
+    synchronized (table) {
+      Optional<ProcessTable.Entry> known = table.byPid(found.get().seen());
+      if (known.isPresent()) {
+        return known.get().cpid();
+      }
+      boolean inStartedSession =
+          table.all().stream()
+              .anyMatch(
+                  entry ->
+                      !entry.adopted()
+                          && entry.ending().isEmpty()
+                          && entry.pid() == found.get().stat().session());
+      if (!inStartedSession) {
+        return 0;
+      }
+      return table
+          .adopt(found.get().seen(), found.get().realUid(), found.get().argv(), clock.millis())
+          .orElse(0);
+    }
+  }
+
+  /** The parent of pid as /proc names it; 0 if pid is gone. */
+  public long parentPid(long pid) {
+    return scanner.read(pid).map(found -> found.stat().ppid()).orElse(0L);
+  }
+
+  /** node went down: the programs here that it started are init's now. */
+  public void nodeDown(int downNode) {
+    synchronized (table) {
+      table.orphan(downNode);
+    }
   }
 
   @Override
@@ -166,6 +231,61 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     return Signals.signalProcess(pid, request.getSignal());
   }
 
+  /**
+   * Waits for the end of a program started here, for its owner or root: answers at once if it ended
+   * detached and unreaped (and reaps it), else when it ends. The first answer after a detached end
+   * reaps it; later waits find no such process, as waitpid(2) after a reap.
+   */
+  @Override
+  public void awaitEnd(WaitRequest request, StreamObserver<WaitReply> responses) {
+    Optional<ProcessTable.Entry> entry;
+    synchronized (table) {
+      entry = table.get(request.getCpid()).filter(known -> !known.adopted());
+    }
+    if (entry.isEmpty()) {
+      responses.onError(
+          Status.NOT_FOUND
+              .withDescription(
+                  "no program "
+                      + request.getCpid()
+                      + " started through Onefold runs on node "
+                      + node
+                      + " or waits to be reaped")
+              .asRuntimeException());
+      return;
+    }
+    int caller = request.getCredentials().getUid();
+    if (!request.hasCredentials() || (caller != 0 && caller != entry.get().uid())) {
+      responses.onError(
+          Status.PERMISSION_DENIED
+              .withDescription("cpid " + request.getCpid() + " is not yours to wait for")
+              .asRuntimeException());
+      return;
+    }
+    int cpid = entry.get().cpid();
+    endings
+        .of(cpid)
+        .thenAccept(
+            ending -> {
+              synchronized (table) {
+                table.reap(cpid);
+              }
+              endings.forget(cpid);
+              try {
+                responses.onNext(
+                    WaitReply.newBuilder()
+                        .setExited(
+                            Exited.newBuilder()
+                                .setStatus(ending.status())
+                                .setSignal(ending.signal()))
+                        .build());
+                responses.onCompleted();
+              } catch (RuntimeException e) {
+                // The waiter went away.
+              }
+            });
+  }
+
   @Override
   public StreamObserver<RunInput> run(StreamObserver<RunEvent> responses) {
     ServerCallStreamObserver<RunEvent> call = (ServerCallStreamObserver<RunEvent>) responses;
@@ -173,7 +293,7 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     call.disableAutoRequest();
     RunningProgram run =
         new RunningProgram(
-            call, caller == null ? 0 : caller, node, launcher, clock, scanner, table);
+            call, caller == null ? 0 : caller, node, launcher, clock, scanner, table, endings);
     call.setOnCancelHandler(run::callerGone);
     call.request(1);
     return run;

@@ -16,6 +16,11 @@ import java.util.TreeMap;
  * finds them). A process is known by its pid and its start time, so that a pid the system reuses is
  * a new process.
  *
+ * <p>A started process has a parent cpid: the Onefold process that started it, on any node, or 0.
+ * When the parent's node goes down its children here are given to cpid 1, the cluster's init, as
+ * Linux gives orphans to init. A detached program's end is kept until a waiter takes it, as a
+ * zombie's; such ends count against the capacity.
+ *
  * <p>Seqs are given as Linux gives pids: the next free one after the last given, wrapping after
  * {@link Cpids#SEQ_MAX}, so that a cpid just freed is not at once given again.
  *
@@ -31,11 +36,43 @@ final class ProcessTable {
       int uid,
       List<String> argv,
       long startedMillis,
+      long parentCpid,
+      boolean detached,
       Optional<Ending> ending) {
     Entry ended(Ending how) {
-      return new Entry(cpid, pid, startTicks, adopted, uid, argv, startedMillis, Optional.of(how));
+      return new Entry(
+          cpid,
+          pid,
+          startTicks,
+          adopted,
+          uid,
+          argv,
+          startedMillis,
+          parentCpid,
+          detached,
+          Optional.of(how));
+    }
+
+    Entry withParent(long newParentCpid) {
+      return new Entry(
+          cpid,
+          pid,
+          startTicks,
+          adopted,
+          uid,
+          argv,
+          startedMillis,
+          newParentCpid,
+          detached,
+          ending);
     }
   }
+
+  /** What a started process is: who started it and whether its caller waits attached. */
+  record Start(long parentCpid, boolean detached) {}
+
+  /** The cluster's init: the parent of orphans. */
+  static final long INIT_CPID = 1;
 
   /** A process as a look at /proc identifies it. */
   record Seen(long pid, long startTicks) {}
@@ -78,7 +115,13 @@ final class ProcessTable {
 
   /** A reserved cpid's process started with pid. */
   void started(
-      int cpid, long pid, long startTicks, int uid, List<String> argv, long startedMillis) {
+      int cpid,
+      long pid,
+      long startTicks,
+      int uid,
+      List<String> argv,
+      long startedMillis,
+      Start how) {
     int seq = ownSeq(cpid);
     if (!bySeq.containsKey(seq) || bySeq.get(seq) != null) {
       throw new IllegalStateException("cpid " + cpid + " was not reserved, or started already");
@@ -86,7 +129,16 @@ final class ProcessTable {
     bySeq.put(
         seq,
         new Entry(
-            cpid, pid, startTicks, false, uid, List.copyOf(argv), startedMillis, Optional.empty()));
+            cpid,
+            pid,
+            startTicks,
+            false,
+            uid,
+            List.copyOf(argv),
+            startedMillis,
+            how.parentCpid(),
+            how.detached(),
+            Optional.empty()));
     seqByPid.put(pid, seq);
   }
 
@@ -110,6 +162,8 @@ final class ProcessTable {
                   uid,
                   List.copyOf(argv),
                   startedMillis,
+                  0,
+                  false,
                   Optional.empty()));
           seqByPid.put(process.pid(), seq);
         });
@@ -160,6 +214,25 @@ final class ProcessTable {
     if (entry != null && entry.ending().isPresent()) {
       bySeq.remove(seq);
     }
+  }
+
+  /**
+   * The parent of started processes: node went down, so each process here whose parent was of that
+   * node is given to init. Returns how many were.
+   */
+  int orphan(int downNode) {
+    int orphaned = 0;
+    for (Map.Entry<Integer, Entry> slot : bySeq.entrySet()) {
+      Entry entry = slot.getValue();
+      if (entry != null
+          && entry.parentCpid() != 0
+          && entry.parentCpid() != INIT_CPID
+          && Cpids.nodeOf(entry.parentCpid()) == downNode) {
+        slot.setValue(entry.withParent(INIT_CPID));
+        orphaned++;
+      }
+    }
+    return orphaned;
   }
 
   Optional<Entry> get(long cpid) {

@@ -1,6 +1,7 @@
 package org.onefold.node.proc;
 
 import com.pty4j.PtyProcessBuilder;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import org.onefold.proto.proc.RunStart;
  *
  * <pre>
  *   setsid setpriv --reuid U --regid G --groups ... --
- *       /bin/sh -c SCRIPT onefold-run UMASK CWD ROWS COLUMNS env -i NAME=VALUE... PROGRAM ARGS...
+ *       /bin/sh -c SCRIPT onefold-run UMASK CWD ROWS COLUMNS OUTPUT env -i NAME=VALUE... PROGRAM ARGS...
  * </pre>
  *
  * The steps before the last {@code env} run with a fixed minimal environment: the caller's
@@ -51,11 +52,17 @@ final class ProgramLauncher {
   /**
    * Sets the mask, enters the directory as the user, and execs the rest. On a terminal (rows above
    * 0) it first gives the terminal the caller's size: a size set from outside after the start may
-   * come after the program has read it.
+   * come after the program has read it. A detached program (OUTPUT not empty) gets /dev/null as
+   * stdin and OUTPUT, opened as the user after the cd, as stdout and stderr.
    */
   private static final String SCRIPT =
       "[ \"$3\" -gt 0 ] && stty rows \"$3\" columns \"$4\" 2>/dev/null; "
-          + "umask \"$1\" && cd -- \"$2\" || exit 1; shift 4; exec \"$@\"";
+          + "umask \"$1\" && cd -- \"$2\" || exit 1; "
+          + "if [ -n \"$5\" ]; then exec </dev/null >>\"$5\" 2>&1 || exit 1; fi; "
+          + "shift 5; exec \"$@\"";
+
+  /** Where a detached program's output goes when the caller names no file. */
+  static final String DETACHED_OUTPUT = "/dev/null";
 
   private static final String SETSID = "/usr/bin/setsid";
   private static final String SETPRIV = "/usr/bin/setpriv";
@@ -131,7 +138,8 @@ final class ProgramLauncher {
             String.format("%04o", start.getUmask() & 0777),
             start.getCwd().isEmpty() ? "/" : start.getCwd(),
             Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getRows()) : 0),
-            Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getColumns()) : 0)));
+            Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getColumns()) : 0),
+            outputOf(start)));
     line.addAll(List.of(ENV, "-i"));
     start.getEnvMap().entrySet().stream()
         .filter(variable -> !NOT_TRAVELLING.contains(variable.getKey()))
@@ -142,6 +150,14 @@ final class ProgramLauncher {
     line.add("SSI_SOCKET=" + socket);
     line.addAll(start.getArgvList());
     return line;
+  }
+
+  /** The file a detached program writes to; empty for a program whose caller takes its output. */
+  private static String outputOf(RunStart start) {
+    if (!start.getDetach()) {
+      return "";
+    }
+    return start.getOutput().isEmpty() ? DETACHED_OUTPUT : start.getOutput();
   }
 
   private static String groupsOption(Credentials who) {
@@ -157,7 +173,7 @@ final class ProgramLauncher {
    * pseudo-terminal of this node whose master is the process's input and output.
    */
   Process launch(RunStart start, Credentials who) throws IOException {
-    if (start.getTty()) {
+    if (start.getTty() && !start.getDetach()) {
       PtyProcessBuilder terminal =
           new PtyProcessBuilder(commandLine(start, who).toArray(String[]::new))
               .setEnvironment(WRAPPER_ENVIRONMENT)
@@ -175,6 +191,13 @@ final class ProgramLauncher {
     builder.environment().clear();
     builder.environment().putAll(WRAPPER_ENVIRONMENT);
     builder.directory(Path.of("/").toFile());
+    if (start.getDetach()) {
+      // No one reads a detached program's pipes: what the wrapper says before its redirection
+      // (a directory it cannot enter) is dropped; the program's end says it failed.
+      builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      builder.redirectError(ProcessBuilder.Redirect.DISCARD);
+    }
     return builder.start();
   }
 }

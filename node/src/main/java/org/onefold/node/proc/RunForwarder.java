@@ -50,12 +50,15 @@ public final class RunForwarder {
   private final MetaGroup meta;
   private final NodeChannels channels;
   private final LoadService loads;
+  private final ProcService processes;
 
-  public RunForwarder(int self, MetaGroup meta, NodeChannels channels, LoadService loads) {
+  public RunForwarder(
+      int self, MetaGroup meta, NodeChannels channels, LoadService loads, ProcService processes) {
     this.self = self;
     this.meta = meta;
     this.channels = channels;
     this.loads = loads;
+    this.processes = processes;
   }
 
   /**
@@ -91,7 +94,12 @@ public final class RunForwarder {
     int runningNode = node;
     NodeRecord target =
         meta.stateMachine().read(state -> state.nodes().get(runningNode)).orElseThrow();
-    RunStart start = request.toBuilder().setNode(node).setCredentials(vouchedFor(peer)).build();
+    RunStart start =
+        request.toBuilder()
+            .setNode(node)
+            .setCredentials(vouchedFor(peer))
+            .setParentCpid(parentOf(peer, request.getForParent()))
+            .build();
 
     Events events = new Events(node, placement, output, connection);
     // The running node's death, as the cluster decides it, ends the run: the connection to it
@@ -126,6 +134,16 @@ public final class RunForwarder {
       meta.stateMachine().removeListener(nodeDown);
       events.clientGone();
     }
+  }
+
+  /**
+   * The new program's parent: the calling process, or with forParent (the ssi command asks for the
+   * script that ran it) the caller's parent, if that is a Onefold process; else 0. Both come from
+   * the kernel: the request only chooses between the caller and its parent.
+   */
+  private long parentOf(PeerCredentials peer, boolean forParent) {
+    long pid = forParent ? processes.parentPid(peer.pid()) : peer.pid();
+    return pid <= 0 ? 0 : processes.cpidOf(pid);
   }
 
   /** The user a call is made for, as this node's kernel named the caller; never a request's. */

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One program run for a Run call of ProcService, from its start to its end: starts it as the user
  * the calling node vouches for, gives it a cpid, writes its stdin, sends its output as fast as the
- * caller reads (back-pressure), reports its end, and hangs it up if the caller goes away.
+ * caller reads (back-pressure), reports its end, and hangs it up if the caller goes away. A
+ * detached program's call ends once it has started; its end is kept (table and {@link Endings}) for
+ * a later wait.
  *
  * <p>Threads: gRPC hands inputs to {@link #onNext}, which only queues them; the run's input thread
  * (virtual) starts the program and writes its stdin, so that gRPC's thread never blocks (the call's
@@ -53,6 +55,8 @@ final class RunningProgram implements StreamObserver<RunInput> {
   /** Shared with ProcService; guarded by itself. */
   private final ProcessTable table;
 
+  private final Endings endings;
+
   private final ServerCallStreamObserver<RunEvent> call;
   private final StreamSender<RunEvent> events;
   private final int callerNode;
@@ -61,6 +65,9 @@ final class RunningProgram implements StreamObserver<RunInput> {
   private volatile Process process;
 
   private volatile int cpid;
+
+  /** Set by the start, before the program runs. */
+  private volatile boolean detached;
 
   /** Set when the call is over, whichever way; the input thread then stops. */
   private volatile boolean ended;
@@ -74,8 +81,10 @@ final class RunningProgram implements StreamObserver<RunInput> {
       ProgramLauncher launcher,
       InstantSource clock,
       ProcScanner scanner,
-      ProcessTable table) {
+      ProcessTable table,
+      Endings endings) {
     this.node = node;
+    this.endings = endings;
     this.launcher = launcher;
     this.clock = clock;
     this.scanner = scanner;
@@ -126,7 +135,12 @@ final class RunningProgram implements StreamObserver<RunInput> {
     if (!input.hasStart()) {
       throw new RefusedException(Status.INVALID_ARGUMENT, "a run begins with its start");
     }
-    RunStart start = input.getStart();
+    // A detached program has no one at a terminal: it gets none.
+    RunStart start =
+        input.getStart().getDetach()
+            ? input.getStart().toBuilder().setTty(false).build()
+            : input.getStart();
+    detached = start.getDetach();
     if (callerNode == 0 || !start.hasCredentials()) {
       throw new RefusedException(
           Status.PERMISSION_DENIED, "a run needs a calling node and the user it vouches for");
@@ -167,8 +181,10 @@ final class RunningProgram implements StreamObserver<RunInput> {
           scanner.read(started.pid()).map(found -> found.stat().startTicks()).orElse(0L),
           start.getCredentials().getUid(),
           start.getArgvList(),
-          clock.millis());
+          clock.millis(),
+          new ProcessTable.Start(start.getParentCpid(), detached));
     }
+    endings.of(cpid);
     log.debug(
         "cpid {} (pid {}) started for node {}: {}",
         cpid,
@@ -183,6 +199,13 @@ final class RunningProgram implements StreamObserver<RunInput> {
               .build());
     } catch (InterruptedIOException e) {
       callerGone();
+    }
+    if (detached) {
+      // Its streams are the wrapper's business (/dev/null and its output file); the call is done.
+      ended = true;
+      events.complete();
+      Thread.ofVirtual().name("cpid-" + cpid + "-end").start(() -> awaitDetachedEnd(started));
+      return;
     }
     Thread stdout =
         Thread.ofVirtual()
@@ -275,15 +298,16 @@ final class RunningProgram implements StreamObserver<RunInput> {
     try {
       int status = program.waitFor();
       awaitOutput(stdout, stderr);
-      int signal = status > 128 && status <= 128 + Signals.SIGNAL_MAX ? status - 128 : 0;
-      ProcessTable.Ending ending = new ProcessTable.Ending(status, signal);
+      ProcessTable.Ending ending = endingOf(status);
       synchronized (table) {
         table.exited(cpid, ending);
         table.reap(cpid);
       }
+      endings.ended(cpid, ending);
+      endings.forget(cpid);
       events.send(
           RunEvent.newBuilder()
-              .setExited(Exited.newBuilder().setStatus(status).setSignal(signal))
+              .setExited(Exited.newBuilder().setStatus(ending.status()).setSignal(ending.signal()))
               .build());
       events.complete();
       ended = true;
@@ -293,6 +317,24 @@ final class RunningProgram implements StreamObserver<RunInput> {
     } catch (InterruptedIOException e) {
       // The caller is gone; it was told nothing more.
     }
+  }
+
+  /** A detached program's end is kept in the table, unreaped, until someone waits for it. */
+  private void awaitDetachedEnd(Process program) {
+    try {
+      ProcessTable.Ending ending = endingOf(program.waitFor());
+      synchronized (table) {
+        table.exited(cpid, ending);
+      }
+      endings.ended(cpid, ending);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static ProcessTable.Ending endingOf(int status) {
+    int signal = status > 128 && status <= 128 + Signals.SIGNAL_MAX ? status - 128 : 0;
+    return new ProcessTable.Ending(status, signal);
   }
 
   /**
@@ -325,6 +367,10 @@ final class RunningProgram implements StreamObserver<RunInput> {
 
   /** The caller cancelled or its connection broke: hang the program up, as a terminal would. */
   void callerGone() {
+    if (detached) {
+      // Its call ended when it started; the program runs on.
+      return;
+    }
     ended = true;
     inputThread.interrupt();
     events.cancelled();

@@ -6,7 +6,10 @@
  * processes it sees (their descendants, or all with ps --all). {@link
  * org.onefold.node.proc.ProcService} is the running end, ProcRpc over mutual TLS: Run (start a
  * program as the user the calling node vouches for, carry its streams with back-pressure, report
- * its end), List and Signal (kill(2) with its permission rules). {@link
+ * its end, or start it detached and keep its end), List, Signal (kill(2) with its permission
+ * rules) and AwaitEnd (ssi wait; {@link org.onefold.node.proc.Endings}). A started program records
+ * its parent's cpid (the Onefold process that asked for it, on any node); when that node goes down
+ * the program is init's (cpid 1). {@link
  * org.onefold.node.proc.RunForwarder} and {@link org.onefold.node.proc.ClusterProcesses} are the
  * calling end, used by the local API: they take the caller from the kernel and go to the right
  * node; ps asks every up node at once with a bounded wait.

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class ProcessTableTest {
   private static final List<String> SLEEP = List.of("sleep", "60");
+  private static final ProcessTable.Start ATTACHED = new ProcessTable.Start(0, false);
 
   @Test
   void node_2_gives_cpids_from_131073_on() {
@@ -38,7 +39,7 @@ class ProcessTableTest {
   void a_full_table_gives_no_cpid_until_one_is_reaped() {
     ProcessTable table = new ProcessTable(1, 2);
     int first = table.reserve().orElseThrow();
-    table.started(first, 100, 5, 1000, SLEEP, 0);
+    table.started(first, 100, 5, 1000, SLEEP, 0, ATTACHED);
     table.reserve().orElseThrow();
     assertThat(table.reserve()).isEmpty();
 
@@ -52,7 +53,7 @@ class ProcessTableTest {
   void an_exited_process_keeps_its_status_until_reaped_and_leaves_the_pid_index() {
     ProcessTable table = new ProcessTable(3, 10);
     int cpid = table.reserve().orElseThrow();
-    table.started(cpid, 4242, 5, 1000, SLEEP, 77);
+    table.started(cpid, 4242, 5, 1000, SLEEP, 77, ATTACHED);
     assertThat(table.byPid(4242)).map(ProcessTable.Entry::cpid).contains(cpid);
 
     assertThat(table.exited(cpid, new ProcessTable.Ending(137, 9))).isTrue();
@@ -74,7 +75,7 @@ class ProcessTableTest {
     assertThat(table.get(Cpids.of(2, 1))).isEmpty();
     assertThatThrownBy(() -> table.exited(Cpids.of(2, 1), new ProcessTable.Ending(0, 0)))
         .hasMessageContaining("not of node 1");
-    assertThatThrownBy(() -> table.started(Cpids.of(1, 9), 1, 5, 0, SLEEP, 0))
+    assertThatThrownBy(() -> table.started(Cpids.of(1, 9), 1, 5, 0, SLEEP, 0, ATTACHED))
         .hasMessageContaining("was not reserved");
   }
 
@@ -96,8 +97,28 @@ class ProcessTableTest {
   void a_look_at_proc_never_forgets_a_started_process() {
     ProcessTable table = new ProcessTable(2, 10);
     int cpid = table.reserve().orElseThrow();
-    table.started(cpid, 400, 9, 1000, SLEEP, 0);
+    table.started(cpid, 400, 9, 1000, SLEEP, 0, ATTACHED);
     table.keepAdopted(java.util.Set.of());
     assertThat(table.get(cpid)).isPresent();
+  }
+
+  @Test
+  void children_of_a_node_that_went_down_are_given_to_init() {
+    ProcessTable table = new ProcessTable(3, 10);
+    long parentOnNode2 = Cpids.of(2, 7);
+    long parentOnNode4 = Cpids.of(4, 1);
+    int child = table.reserve().orElseThrow();
+    table.started(child, 300, 1, 1000, SLEEP, 0, new ProcessTable.Start(parentOnNode2, true));
+    int cousin = table.reserve().orElseThrow();
+    table.started(cousin, 301, 1, 1000, SLEEP, 0, new ProcessTable.Start(parentOnNode4, false));
+    int orphanAlready = table.reserve().orElseThrow();
+    table.started(orphanAlready, 302, 1, 1000, SLEEP, 0, ATTACHED);
+
+    assertThat(table.orphan(2)).isEqualTo(1);
+    assertThat(table.get(child).orElseThrow().parentCpid()).isEqualTo(ProcessTable.INIT_CPID);
+    assertThat(table.get(child).orElseThrow().detached()).isTrue();
+    assertThat(table.get(cousin).orElseThrow().parentCpid()).isEqualTo(parentOnNode4);
+    assertThat(table.get(orphanAlready).orElseThrow().parentCpid()).isZero();
+    assertThat(table.orphan(2)).as("init's children stay init's").isZero();
   }
 }

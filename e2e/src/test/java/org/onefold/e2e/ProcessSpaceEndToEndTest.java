@@ -3,6 +3,7 @@ package org.onefold.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -233,6 +234,43 @@ class ProcessSpaceEndToEndTest {
       assertThat(group.status()).as("the group's leader is gone").isEqualTo(1);
     } finally {
       client.destroyForcibly();
+      LocalCluster.sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "a descendant that leaves its session (setsid) and outlives its program is still listed"
+          + " and killed from another node (a cgroup per program)")
+  void aDescendantThatLeftTheSessionIsStillKnown() throws Exception {
+    assumeTrue(
+        currentUid() == 0
+            && Files.readString(Path.of("/proc/self/mountinfo")).contains(" - cgroup2 "),
+        "program cgroups need a root daemon and a cgroup2 mount; without them descendants are"
+            + " known by their session only");
+    String marker = Long.toString(System.nanoTime() % 100_000 + 900_000);
+    Programs.Result run =
+        cluster.ssiOn(
+            1,
+            "onnode",
+            "2",
+            "sh",
+            "-c",
+            "setsid sleep " + marker + " </dev/null >/dev/null 2>&1 &");
+    try {
+      assertThat(run.status()).as(run.describe()).isZero();
+      await("the daemonized sleep listed from node 3")
+          .atMost(Programs.RUN_TIMEOUT)
+          .until(() -> cluster.ssiOn(3, "ps").out().contains("sleep " + marker));
+      String line = lineWith(cluster.ssiOn(3, "ps").out(), "sleep " + marker);
+      long cpid = Long.parseLong(line.strip().split("\\s+")[0]);
+      assertThat(cpid >> 16).as("node of %s", line).isEqualTo(2);
+      ProcessHandle sleep = LocalCluster.sleeping(marker).orElseThrow();
+
+      Programs.Result kill = cluster.ssiOn(1, "kill", Long.toString(cpid));
+      assertThat(kill.status()).as(kill.describe()).isZero();
+      await("the sleep killed").atMost(Duration.ofSeconds(10)).until(() -> !sleep.isAlive());
+    } finally {
       LocalCluster.sleeping(marker).ifPresent(ProcessHandle::destroyForcibly);
     }
   }

@@ -51,6 +51,9 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
 
   private final Endings endings = new Endings();
 
+  /** A cgroup per started program, on a root daemon with cgroup2; else empty (sessions). */
+  private final Optional<ProgramCgroups> cgroups;
+
   /** Clock ticks per second of /proc's times (sysconf(_SC_CLK_TCK); 100 on Linux). */
   private static final long CLOCK_TICKS_PER_SECOND = 100;
 
@@ -60,6 +63,11 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     this.launcher = new ProgramLauncher(daemonUid, socket);
     this.clock = clock;
     this.table = new ProcessTable(node, Limits.PROCESSES_MAX);
+    this.cgroups =
+        daemonUid == 0
+            ? ProgramCgroups.forThisDaemon(
+                Path.of("/proc"), node, ProcessHandle.current().pid() + "-" + clock.millis())
+            : Optional.empty();
   }
 
   @Override
@@ -69,21 +77,17 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
   }
 
   /**
-   * This node's processes with cpids: those started through Onefold and the processes of their
-   * sessions (what they forked, unless it left the session), or every process with all. A process
-   * seen for the first time is given a cpid here.
+   * This node's processes with cpids: those started through Onefold and their descendants (all in
+   * their programs' cgroups; without cgroups, the processes of their sessions), or every process
+   * with all. A process seen for the first time is given a cpid here.
    */
   List<ProcessInfo> processes(ListRequest request) {
     List<ProcScanner.Found> found = scanner.scan();
     Map<Integer, String> users = ProcScanner.userNames();
     List<ProcessInfo> infos = new ArrayList<>();
+    Set<Long> inProgramCgroups = programCgroupMembers();
     synchronized (table) {
-      Set<Long> startedSessions = new HashSet<>();
-      for (ProcessTable.Entry entry : table.all()) {
-        if (!entry.adopted() && entry.ending().isEmpty()) {
-          startedSessions.add(entry.pid());
-        }
-      }
+      Set<Long> startedSessions = startedSessions();
       Set<ProcessTable.Seen> alive = new HashSet<>();
       Map<Long, Integer> cpidByPid = new HashMap<>();
       for (ProcScanner.Found process : found) {
@@ -91,7 +95,9 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
         Optional<ProcessTable.Entry> known = table.byPid(process.seen());
         if (known.isPresent()) {
           cpidByPid.put(process.stat().pid(), known.get().cpid());
-        } else if (request.getAll() || startedSessions.contains(process.stat().session())) {
+        } else if (request.getAll()
+            || startedSessions.contains(process.stat().session())
+            || inProgramCgroups.contains(process.stat().pid())) {
           table
               .adopt(process.seen(), process.realUid(), process.argv(), clock.millis())
               .ifPresent(cpid -> cpidByPid.put(process.stat().pid(), cpid));
@@ -108,7 +114,8 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
             request.getAll()
                 || request.getCpid() != 0
                 || started
-                || startedSessions.contains(process.stat().session());
+                || startedSessions.contains(process.stat().session())
+                || inProgramCgroups.contains(process.stat().pid());
         if (!shown) {
           continue;
         }
@@ -132,6 +139,46 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
       }
     }
     return infos;
+  }
+
+  /** The sessions of the running started programs (their pids: setsid made them leaders). */
+  private Set<Long> startedSessions() {
+    Set<Long> sessions = new HashSet<>();
+    for (ProcessTable.Entry entry : table.all()) {
+      if (!entry.adopted() && entry.ending().isEmpty()) {
+        sessions.add(entry.pid());
+      }
+    }
+    return sessions;
+  }
+
+  /**
+   * The pids in started programs' cgroups (their whole trees, wherever they went); and the cgroups
+   * no one lives in any more are removed.
+   */
+  private Set<Long> programCgroupMembers() {
+    if (cgroups.isEmpty()) {
+      return Set.of();
+    }
+    Set<Long> pids = new HashSet<>();
+    Set<Integer> populated = new HashSet<>();
+    for (Map.Entry<Integer, Set<Long>> program : cgroups.get().members().entrySet()) {
+      pids.addAll(program.getValue());
+      if (!program.getValue().isEmpty()) {
+        populated.add(program.getKey());
+      }
+    }
+    Set<Integer> keep = new HashSet<>(populated);
+    synchronized (table) {
+      for (ProcessTable.Entry entry : table.all()) {
+        if (!entry.adopted() && entry.ending().isEmpty()) {
+          // A program about to start has a cgroup it has not entered yet.
+          keep.add(entry.cpid());
+        }
+      }
+    }
+    cgroups.get().sweep(keep);
+    return pids;
   }
 
   /**
@@ -158,19 +205,16 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     if (found.isEmpty()) {
       return 0;
     }
+    Set<Long> inProgramCgroups = programCgroupMembers();
     synchronized (table) {
       Optional<ProcessTable.Entry> known = table.byPid(found.get().seen());
       if (known.isPresent()) {
         return known.get().cpid();
       }
-      boolean inStartedSession =
-          table.all().stream()
-              .anyMatch(
-                  entry ->
-                      !entry.adopted()
-                          && entry.ending().isEmpty()
-                          && entry.pid() == found.get().stat().session());
-      if (!inStartedSession) {
+      boolean onefoldProcess =
+          startedSessions().contains(found.get().stat().session())
+              || inProgramCgroups.contains(pid);
+      if (!onefoldProcess) {
         return 0;
       }
       return table
@@ -293,7 +337,15 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     call.disableAutoRequest();
     RunningProgram run =
         new RunningProgram(
-            call, caller == null ? 0 : caller, node, launcher, clock, scanner, table, endings);
+            call,
+            caller == null ? 0 : caller,
+            node,
+            launcher,
+            clock,
+            scanner,
+            table,
+            endings,
+            cgroups);
     call.setOnCancelHandler(run::callerGone);
     call.request(1);
     return run;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.onefold.proto.proc.Credentials;
@@ -108,12 +109,24 @@ final class ProgramLauncher {
         + who.getUid();
   }
 
-  /** The command line for start, run as who. */
-  List<String> commandLine(RunStart start, Credentials who) {
+  /**
+   * Run as root before anything else when the program has a cgroup: moves the process into it, so
+   * that the program and all it forks are in it from the start.
+   */
+  private static final String ENTER_CGROUP = "echo $$ >\"$1\" || exit 1; shift; exec \"$@\"";
+
+  /**
+   * The command line for start, run as who; with a cgroup, the first step moves the process into it
+   * (its cgroup.procs file).
+   */
+  List<String> commandLine(RunStart start, Credentials who, Optional<Path> cgroupProcs) {
     if (start.getArgvCount() == 0) {
       throw new IllegalArgumentException("no program to run");
     }
     List<String> line = new ArrayList<>();
+    cgroupProcs.ifPresent(
+        procs ->
+            line.addAll(List.of(SHELL, "-c", ENTER_CGROUP, "onefold-cgroup", procs.toString())));
     if (!start.getTty()) {
       // On a terminal, the terminal's session is made by pty4j, with the terminal as the
       // session's controlling terminal; setsid would fork out of it.
@@ -172,10 +185,10 @@ final class ProgramLauncher {
    * Starts start's program as who: with pipes for its three streams, or, with tty, on a new
    * pseudo-terminal of this node whose master is the process's input and output.
    */
-  Process launch(RunStart start, Credentials who) throws IOException {
+  Process launch(RunStart start, Credentials who, Optional<Path> cgroupProcs) throws IOException {
     if (start.getTty() && !start.getDetach()) {
       PtyProcessBuilder terminal =
-          new PtyProcessBuilder(commandLine(start, who).toArray(String[]::new))
+          new PtyProcessBuilder(commandLine(start, who, cgroupProcs).toArray(String[]::new))
               .setEnvironment(WRAPPER_ENVIRONMENT)
               .setDirectory("/")
               .setRedirectErrorStream(true)
@@ -187,7 +200,7 @@ final class ProgramLauncher {
       }
       return terminal.start();
     }
-    ProcessBuilder builder = new ProcessBuilder(commandLine(start, who));
+    ProcessBuilder builder = new ProcessBuilder(commandLine(start, who, cgroupProcs));
     builder.environment().clear();
     builder.environment().putAll(WRAPPER_ENVIRONMENT);
     builder.directory(Path.of("/").toFile());

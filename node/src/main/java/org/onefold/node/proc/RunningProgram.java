@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
@@ -56,6 +57,7 @@ final class RunningProgram implements StreamObserver<RunInput> {
   private final ProcessTable table;
 
   private final Endings endings;
+  private final Optional<ProgramCgroups> cgroups;
 
   private final ServerCallStreamObserver<RunEvent> call;
   private final StreamSender<RunEvent> events;
@@ -82,9 +84,11 @@ final class RunningProgram implements StreamObserver<RunInput> {
       InstantSource clock,
       ProcScanner scanner,
       ProcessTable table,
-      Endings endings) {
+      Endings endings,
+      Optional<ProgramCgroups> cgroups) {
     this.node = node;
     this.endings = endings;
+    this.cgroups = cgroups;
     this.launcher = launcher;
     this.clock = clock;
     this.scanner = scanner;
@@ -164,7 +168,7 @@ final class RunningProgram implements StreamObserver<RunInput> {
     cpid = reserved.get();
     Process started;
     try {
-      started = launcher.launch(start, start.getCredentials());
+      started = launcher.launch(start, start.getCredentials(), cgroupFor(cpid));
     } catch (IOException e) {
       synchronized (table) {
         table.release(cpid);
@@ -221,6 +225,19 @@ final class RunningProgram implements StreamObserver<RunInput> {
                         start.getTty() ? InputStream.nullInputStream() : started.getErrorStream(),
                         2));
     Thread.ofVirtual().name("cpid-" + cpid + "-end").start(() -> awaitEnd(started, stdout, stderr));
+  }
+
+  /** The program's own cgroup, if this node gives programs one; without it, its session. */
+  private Optional<Path> cgroupFor(int cpid) {
+    if (cgroups.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(cgroups.get().procsFileFor(cpid));
+    } catch (IOException e) {
+      log.warn("no cgroup for cpid {}; its descendants are known by its session: {}", cpid, e);
+      return Optional.empty();
+    }
   }
 
   private void feed(RunInput input) {

@@ -107,7 +107,7 @@ final class PsTables {
       out.add("|---|---:|---:|---:|---:|---:|");
       for (PsBench.CliTiming cli : cliTimings) {
         String inProcess =
-            cli.arguments().contains("ps")
+            cli.arguments().contains("ps") && !cli.arguments().contains("-n")
                 ? find(rounds, cli.nodes())
                     .map(r -> cli.arguments().contains("--all") ? r.all() : r.ps())
                     .map(t -> String.format(Locale.ROOT, "%.1f", t.latencies().quantileMillis(0.5)))

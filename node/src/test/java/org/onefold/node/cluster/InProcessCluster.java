@@ -32,9 +32,10 @@ import org.onefold.proto.local.ClusterReply;
 import org.onefold.proto.local.NodeStatus;
 
 /**
- * Several real nodes in one JVM, for scenario tests: each node is a whole {@link NodeDaemon} (Raft
- * member, failure detector, node RPC, local socket) on its own loopback address {@code
- * 127.0.0.(10+k)}, with its state directory {@code ROOT/nk}.
+ * Several real nodes in one JVM, for scenario tests and for the benchmarks in bench/ (which take it
+ * from this module's test jar): each node is a whole {@link NodeDaemon} (Raft member, failure
+ * detector, node RPC, local socket) on its own loopback address {@code NET.(10+k)}, {@code NET}
+ * being 127.0.0 unless told otherwise, with its state directory {@code ROOT/nk}.
  *
  * <p>Node k is always the k-th machine that joined: {@link #start(int)} brings nodes up one at a
  * time and waits until each is up in the node table before the next joins. Ports are free ones
@@ -44,7 +45,7 @@ import org.onefold.proto.local.NodeStatus;
  * <p>Not thread-safe: the test thread drives it. Clients from {@link #client} may be used from
  * other threads (an OnefoldClient is safe to share).
  */
-final class InProcessCluster implements AutoCloseable {
+public final class InProcessCluster implements AutoCloseable {
   /** The bound on every wait for something that normally takes well under a second. */
   static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -64,7 +65,13 @@ final class InProcessCluster implements AutoCloseable {
   private static final Map<String, String> TOLERANT_TIMING =
       Map.of("down-after", "1s", "election-timeout-min", "300ms", "election-timeout-max", "600ms");
 
-  private static final int NODES_MAX = 20;
+  /** Nodes at most: the last address of NET is NET.255. */
+  public static final int NODES_MAX = 255 - ADDRESS_BASE;
+
+  /** The addresses the tests use: 127.0.0.11 and on. */
+  private static final String TEST_NETWORK = "127.0.0";
+
+  private final String network;
 
   private final Path root;
   private final Map<String, String> settings;
@@ -80,22 +87,35 @@ final class InProcessCluster implements AutoCloseable {
   private record Ports(int rpc, int raft) {}
 
   /**
-   * A cluster whose nodes live under root and run with settings (flag names as ssid takes them,
-   * e.g. "replace-voter-after" = "2s") on top of their own dir and address.
+   * A cluster whose nodes live under root, on the addresses network.(10+k) (network is the first
+   * three bytes of a loopback address, e.g. "127.0.3"), and run with settings (flag names as ssid
+   * takes them, e.g. "replace-voter-after" = "2s") on top of their own dir and address.
    */
-  InProcessCluster(Path root, Map<String, String> settings) {
+  public InProcessCluster(Path root, String network, Map<String, String> settings) {
+    if (!network.matches("127\\.\\d{1,3}\\.\\d{1,3}")) {
+      throw new IllegalArgumentException(
+          "network " + network + " is not the first three bytes of a loopback address (127.x.y)");
+    }
     this.root = root;
+    this.network = network;
     Map<String, String> merged = new HashMap<>(TOLERANT_TIMING);
     merged.putAll(settings);
     this.settings = Map.copyOf(merged);
+  }
+
+  InProcessCluster(Path root, Map<String, String> settings) {
+    this(root, TEST_NETWORK, settings);
   }
 
   InProcessCluster(Path root) {
     this(root, Map.of());
   }
 
-  /** Starts nodes 1..count, one at a time: node 1 bootstraps, the others join. */
-  InProcessCluster start(int count) {
+  /**
+   * Starts nodes 1..count that are not started yet, one at a time: node 1 bootstraps, the others
+   * join.
+   */
+  public InProcessCluster start(int count) {
     if (count < 1 || count > NODES_MAX) {
       throw new IllegalArgumentException("node count " + count + " out of range 1.." + NODES_MAX);
     }
@@ -212,10 +232,10 @@ final class InProcessCluster implements AutoCloseable {
   }
 
   /** A client of node's local socket, made once per run of the node. */
-  OnefoldClient client(int node) {
+  public OnefoldClient client(int node) {
     daemon(node);
     return clients.computeIfAbsent(
-        node, ignored -> OnefoldClient.connect(directory(node).resolve("ssid.sock")));
+        node, ignored -> OnefoldClient.connect(socket(node)));
   }
 
   private void closeClient(int node) {
@@ -295,19 +315,24 @@ final class InProcessCluster implements AutoCloseable {
         .getLeader();
   }
 
-  Path directory(int node) {
+  public Path directory(int node) {
     return root.resolve("n" + node);
   }
 
-  static String address(int node) {
-    return "127.0.0." + (ADDRESS_BASE + node);
+  /** The local API socket of node, as ssi finds it through SSI_SOCKET. */
+  public Path socket(int node) {
+    return directory(node).resolve("ssid.sock");
+  }
+
+  String address(int node) {
+    return network + "." + (ADDRESS_BASE + node);
   }
 
   /**
    * A port free now on node's address; a later bind may still lose a race, which fails the start
    * loudly.
    */
-  private static int freePort(int node) {
+  private int freePort(int node) {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(address(node)))) {
       return socket.getLocalPort();
     } catch (IOException e) {

@@ -82,10 +82,16 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
    * with all. A process seen for the first time is given a cpid here.
    */
   List<ProcessInfo> processes(ListRequest request) {
-    List<ProcScanner.Found> found = scanner.scan();
+    Set<Long> inProgramCgroups = programCgroupMembers();
+    // With cgroups, Onefold's processes are the cgroups' members: read those alone, not all of
+    // /proc (a node that runs nothing for Onefold answers at once).
+    boolean everyProcess = request.getAll() || cgroups.isEmpty();
+    List<ProcScanner.Found> found =
+        everyProcess
+            ? scanner.scan()
+            : readAll(onefoldPids(inProgramCgroups, request.getCpid()));
     Map<Integer, String> users = ProcScanner.userNames();
     List<ProcessInfo> infos = new ArrayList<>();
-    Set<Long> inProgramCgroups = programCgroupMembers();
     synchronized (table) {
       Set<Long> startedSessions = startedSessions();
       Set<ProcessTable.Seen> alive = new HashSet<>();
@@ -103,7 +109,10 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
               .ifPresent(cpid -> cpidByPid.put(process.stat().pid(), cpid));
         }
       }
-      table.keepAdopted(alive);
+      if (everyProcess) {
+        // Only a look at every process tells which adopted ones are gone.
+        table.keepAdopted(alive);
+      }
       for (ProcScanner.Found process : found) {
         Integer cpid = cpidByPid.get(process.stat().pid());
         if (cpid == null || (request.getCpid() != 0 && request.getCpid() != cpid)) {
@@ -139,6 +148,31 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
       }
     }
     return infos;
+  }
+
+  /**
+   * The running started programs' pids, the members of their cgroups, and the process of cpid (any
+   * process seen once, when cpid is not 0).
+   */
+  private Set<Long> onefoldPids(Set<Long> inProgramCgroups, long cpid) {
+    Set<Long> pids = new HashSet<>(inProgramCgroups);
+    synchronized (table) {
+      table.get(cpid).ifPresent(entry -> pids.add(entry.pid()));
+      for (ProcessTable.Entry entry : table.all()) {
+        if (!entry.adopted() && entry.ending().isEmpty()) {
+          pids.add(entry.pid());
+        }
+      }
+    }
+    return pids;
+  }
+
+  private List<ProcScanner.Found> readAll(Set<Long> pids) {
+    List<ProcScanner.Found> found = new ArrayList<>(pids.size());
+    for (long pid : pids) {
+      scanner.read(pid).ifPresent(found::add);
+    }
+    return found;
   }
 
   /** The sessions of the running started programs (their pids: setsid made them leaders). */

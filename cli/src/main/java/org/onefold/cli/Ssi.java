@@ -33,7 +33,11 @@ public final class Ssi implements Command {
     Console console = Console.system();
     int status = run(console, arguments);
     console.out().flush();
-    System.exit(status);
+    console.err().flush();
+    // halt, not System.exit: exit first looks up a platform logger to log the exit at debug
+    // level, which costs ssi 15 ms, a third of its start-up. No shutdown hook is left to run by
+    // now (onnode removes the one it adds), and both streams are flushed.
+    Runtime.getRuntime().halt(status);
   }
 
   /** The commands, in the order the help lists them. */

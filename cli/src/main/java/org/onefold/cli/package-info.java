@@ -14,7 +14,8 @@
  * should cost a third of an ssh connection): the command line is parsed without reflection or
  * annotations, only the command named on the line is constructed, and a command loads protobuf and
  * the client only when it talks to a node, jackson-core only for {@code --json}; never gRPC, Netty
- * or databind. Everything runs on the main thread except {@code up}, {@code down} and
+ * or databind. {@code bin/ssi} runs on a JDK AOT cache made at build time (see {@code
+ * docs/decisions.md}). Everything runs on the main thread except {@code up}, {@code down} and
  * {@code onall}, which wait for several daemons or runs in parallel, and {@code onnode}, which
  * carries stdin on a thread of its own.
  */

@@ -42,7 +42,7 @@ final class Syntax {
       return !label.isEmpty();
     }
 
-    /** The name used in messages: the longest, as the most telling. */
+    /** The name used in messages: the last, the long one if it has two. */
     String name() {
       return names.getLast();
     }
@@ -109,6 +109,10 @@ final class Syntax {
   }
 
   private Syntax parameter(Parameter parameter) {
+    if (!commands.isEmpty()) {
+      throw new IllegalStateException(
+          "a group of commands takes no parameter " + parameter.label());
+    }
     if (!parameters.isEmpty()
         && parameters.getLast().countMin() != parameters.getLast().countMax()) {
       throw new IllegalStateException(
@@ -120,6 +124,9 @@ final class Syntax {
 
   /** A subcommand; supplier makes it only if the line names it (or for the help). */
   Syntax command(String name, Supplier<Command> supplier) {
+    if (!parameters.isEmpty()) {
+      throw new IllegalStateException("a command with parameters has no subcommand " + name);
+    }
     commands.put(name, supplier);
     return this;
   }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
 import org.onefold.proto.KeyValue;
@@ -38,7 +37,7 @@ final class Json {
   }
 
   static String time(long epochMillis) {
-    return Instant.ofEpochMilli(epochMillis).toString();
+    return UtcTime.millis(epochMillis);
   }
 
   /**

@@ -4,16 +4,25 @@
 
 ONEFOLD_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
+# The JVM options of bin/ssi, tuned for a short-lived process: C1 only, serial GC.
+# bin/lib/ssi-aot.sh trains the AOT cache with the same ones (a cache holds for
+# the options it was made with) and copies them into cli/target/ssi.launch.
+ONEFOLD_SSI_JAVA_OPTIONS=(--sun-misc-unsafe-memory-access=allow -XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
+
 # True if the java at $1 is version 25. A JDK's release file says so without
-# starting a JVM (that would cost ssi's start-up 50-100 ms); a java without one is
-# asked with -version.
+# starting a JVM (that would cost ssi's start-up 50-100 ms); it is read with bash
+# alone, since every forked process costs ssi a millisecond or two. A java
+# without one is asked with -version.
 onefold_is_java25() {
-  local java="$1" release version
+  local java="$1" release="${1%/bin/java}/release" line version
   [[ -x "$java" ]] || return 1
-  release="$(dirname "$(dirname "$java")")/release"
-  if [[ -r "$release" ]] && version="$(grep -m 1 '^JAVA_VERSION=' "$release")"; then
-    [[ "$version" =~ ^JAVA_VERSION=\"25([.\"-]) ]]
-    return
+  if [[ -r "$release" ]]; then
+    while IFS= read -r line; do
+      if [[ "$line" == JAVA_VERSION=* ]]; then
+        [[ "$line" =~ ^JAVA_VERSION=\"25([.\"-]) ]]
+        return
+      fi
+    done < "$release"
   fi
   version="$("$java" -version 2>&1 | head -n 1)" || return 1
   [[ "$version" =~ version\ \"25([.\"-]) ]]

@@ -2,29 +2,26 @@ package org.onefold.cli;
 
 import org.onefold.client.OnefoldClient;
 import org.onefold.proto.local.ClusterReply;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code ssi cluster}: the node table, as the answering node has applied it. */
-@Command(
-    name = "cluster",
-    mixinStandardHelpOptions = true,
-    description =
-        "Show the cluster's nodes: address, state, incarnation, role (the leader marked *).")
-final class ClusterCommand implements Runnable {
-  @ParentCommand Ssi ssi;
-
-  @Option(names = "--json", description = "Print one JSON document instead of a table.")
-  boolean json;
+final class ClusterCommand implements Command {
+  private boolean json;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax(
+            "Show the cluster's nodes: address, state, incarnation, role (the leader marked *).")
+        .flag("--json", "Print one JSON document instead of a table.", () -> json = true);
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     try (OnefoldClient client = ssi.client()) {
       ClusterReply reply = client.cluster();
       ssi.console()
           .out()
           .print(json ? ClusterFormat.json(reply) + "\n" : ClusterFormat.table(reply));
     }
+    return 0;
   }
 }

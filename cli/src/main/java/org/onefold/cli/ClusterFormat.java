@@ -1,7 +1,5 @@
 package org.onefold.cli;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.onefold.proto.NodeAddress;
@@ -42,9 +40,7 @@ final class ClusterFormat {
               state(node.getState()),
               Long.toString(node.getIncarnation()),
               status.getRole(),
-              Instant.ofEpochMilli(node.getSinceMillis())
-                  .truncatedTo(ChronoUnit.SECONDS)
-                  .toString()));
+              UtcTime.seconds(node.getSinceMillis())));
     }
     return align(rows);
   }

@@ -22,11 +22,12 @@ record Console(
     Optional<Path> onefoldHome) {
 
   static Console system() {
+    String home = System.getProperty("onefold.home");
     return new Console(
         System.in,
         System.out,
         System.err,
         System.getenv(),
-        Optional.ofNullable(System.getProperty("onefold.home")).map(Path::of));
+        home == null ? Optional.empty() : Optional.of(Path.of(home)));
   }
 }

@@ -16,9 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code ssi down}: stops the daemons of a local cluster directory. Each gets SIGTERM and up to
@@ -26,31 +23,31 @@ import picocli.CommandLine.ParentCommand;
  * goes too, but only if it looks like one {@code up} made: a directory without node<k>
  * subdirectories is never deleted.
  */
-@Command(
-    name = "down",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Stop every running node of a local cluster directory (see 'ssi up').",
-      "Each gets SIGTERM and up to 10 s to exit, then SIGKILL. D defaults to $ONEFOLD_CLUSTER_DIR,"
-          + " else $HOME/.onefold/cluster."
-    })
-final class DownCommand implements Runnable {
+final class DownCommand implements Command {
   private static final Duration STOP_LIMIT = Duration.ofSeconds(10);
   private static final Duration KILL_LIMIT = Duration.ofSeconds(5);
 
-  @ParentCommand Ssi ssi;
+  /** Null for the default directory. */
+  private Path directory;
 
-  @Option(
-      names = "--dir",
-      paramLabel = "D",
-      description = "The cluster directory (default: see above).")
-  Path directory;
-
-  @Option(names = "--purge", description = "Also delete D and all the nodes' state.")
-  boolean purge;
+  private boolean purge;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax(
+            "Stop every running node of a local cluster directory (see 'ssi up').",
+            "Each gets SIGTERM and up to 10 s to exit, then SIGKILL. D defaults to"
+                + " $ONEFOLD_CLUSTER_DIR, else $HOME/.onefold/cluster.")
+        .option(
+            "--dir",
+            "D",
+            "The cluster directory (default: see above).",
+            value -> directory = Path.of(value))
+        .flag("--purge", "Also delete D and all the nodes' state.", () -> purge = true);
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     PrintStream out = ssi.console().out();
     ClusterDirectory cluster =
         new ClusterDirectory(
@@ -62,7 +59,7 @@ final class DownCommand implements Runnable {
         throw new Failure("no cluster directory at " + cluster.root());
       }
       out.println("nothing to stop: " + cluster.root() + " does not exist");
-      return;
+      return 0;
     }
     refuseUnlessCluster(cluster);
     Map<Integer, ProcessHandle> running = new TreeMap<>();
@@ -112,6 +109,7 @@ final class DownCommand implements Runnable {
       deleteTree(cluster.root());
       out.println("deleted " + cluster.root());
     }
+    return 0;
   }
 
   /** Purging deletes a whole tree, so it must be one that up made, and never home or /. */

@@ -5,36 +5,32 @@ import java.util.Optional;
 import org.onefold.client.EventStream;
 import org.onefold.client.OnefoldClient;
 import org.onefold.proto.Event;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code ssi events}: membership events (joins, up, down, role changes) as they are applied. */
-@Command(
-    name = "events",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Print membership events (joins, up, down, roles), one per line, until interrupted.",
-      "<time> rev N node K joined at host:port (incarnation I)",
-      "<time> rev N node K up (incarnation I)",
-      "<time> rev N node K down (incarnation I): reason",
-      "<time> rev N roles: voters [1, 2, 3] nonvoters [4]"
-    })
-final class EventsCommand implements Runnable {
-  @ParentCommand Ssi ssi;
+final class EventsCommand implements Command {
+  /** 0 for events from now on. */
+  private long from;
 
-  @Option(
-      names = "--from",
-      paramLabel = "REV",
-      converter = Converters.Revision.class,
-      description = "Start at revision REV (default: only events from now on).")
-  long from;
-
-  @Option(names = "--json", description = "Print one JSON document per event.")
-  boolean json;
+  private boolean json;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax(
+            "Print membership events (joins, up, down, roles), one per line, until interrupted.",
+            "<time> rev N node K joined at host:port (incarnation I)",
+            "<time> rev N node K up (incarnation I)",
+            "<time> rev N node K down (incarnation I): reason",
+            "<time> rev N roles: voters [1, 2, 3] nonvoters [4]")
+        .option(
+            "--from",
+            "REV",
+            "Start at revision REV (default: only events from now on).",
+            value -> from = Converters.revision(value))
+        .flag("--json", "Print one JSON document per event.", () -> json = true);
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     PrintStream out = ssi.console().out();
     try (OnefoldClient client = ssi.client();
         EventStream events = client.events(from)) {
@@ -46,10 +42,11 @@ final class EventsCommand implements Runnable {
           out.println(line.get());
           out.flush();
           if (out.checkError()) {
-            return; // stdout is gone (a closed pipe, as with | head): nobody reads on.
+            return 0; // stdout is gone (a closed pipe, as with | head): nobody reads on.
           }
         }
       }
     }
+    return 0;
   }
 }

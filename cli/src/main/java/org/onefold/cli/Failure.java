@@ -2,8 +2,8 @@ package org.onefold.cli;
 
 /**
  * An operating failure of a command (a missing key, a daemon that would not start): printed as one
- * line {@code ssi: <message>}, exit status 1. Usage errors are picocli's ParameterException instead
- * (exit status 2).
+ * line {@code ssi: <message>}, exit status 1. Usage errors are {@link UsageError} instead (exit
+ * status 2).
  */
 final class Failure extends RuntimeException {
   Failure(String message) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
 import org.onefold.proto.KeyValue;
@@ -15,7 +14,10 @@ import org.onefold.proto.KeyValue;
  * One document per call, on one line, so that streams of them (watch, events) read as JSON Lines.
  */
 final class Json {
-  private static final JsonFactory FACTORY = new JsonFactory();
+  /** Made on the first document, not when a command merely formats a time. */
+  private static final class Factory {
+    static final JsonFactory INSTANCE = new JsonFactory();
+  }
 
   /** Writes one document. */
   interface Body {
@@ -26,7 +28,7 @@ final class Json {
 
   static String document(Body body) {
     StringWriter text = new StringWriter();
-    try (JsonGenerator json = FACTORY.createGenerator(text)) {
+    try (JsonGenerator json = Factory.INSTANCE.createGenerator(text)) {
       body.write(json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -35,7 +37,7 @@ final class Json {
   }
 
   static String time(long epochMillis) {
-    return Instant.ofEpochMilli(epochMillis).toString();
+    return UtcTime.millis(epochMillis);
   }
 
   /**

@@ -2,41 +2,32 @@ package org.onefold.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.OnefoldException;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ssi kill [-s SIG | -SIG] CPID... | -- -PGID}: kill(1) for the cluster. Each target is
  * tried; errors are worded as kill(1) words them, and the exit status is 1 if any failed.
  */
-@Command(
-    name = "kill",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Send a signal (default TERM) to processes by cpid, from any node, with kill(2)'s rules:",
-      "you must own the process, or be root. -PGID (after --) signals a process group."
-    })
-final class KillCommand implements Callable<Integer> {
-  @ParentCommand Ssi ssi;
+final class KillCommand implements Command {
+  /** The -s option; null if not given. */
+  private String signal;
 
-  @Spec CommandSpec spec;
-
-  @Option(names = "-s", paramLabel = "SIG", description = "The signal, by name or number.")
-  String signal;
-
-  @Parameters(paramLabel = "CPID", arity = "1..*", description = "Cluster pids; -PGID for a group.")
-  List<String> targets;
+  private final List<String> targets = new ArrayList<>();
 
   @Override
-  public Integer call() {
+  public Syntax syntax() {
+    return new Syntax(
+            "Send a signal (default TERM) to processes by cpid, from any node, with kill(2)'s"
+                + " rules: you must own the process, or be root.",
+            "-PGID (after --) signals a process group.")
+        .option("-s", "SIG", "The signal, by name or number.", value -> signal = value)
+        .restParameter("CPID", "Cluster pids; -PGID for a group.", targets::add)
+        .dashWordsAreParameters();
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     List<String> cpids = new ArrayList<>(targets);
     String chosen = signal;
     // kill -9 CPID and kill -KILL CPID: a leading -SIG is the signal, as in kill(1).
@@ -54,10 +45,7 @@ final class KillCommand implements Callable<Integer> {
     String name = chosen == null ? "TERM" : chosen;
     int number =
         SignalNames.number(name)
-            .orElseThrow(
-                () ->
-                    new ParameterException(
-                        spec.commandLine(), name + ": invalid signal specification"));
+            .orElseThrow(() -> new UsageError(name + ": invalid signal specification"));
     int status = 0;
     try (OnefoldClient client = ssi.client()) {
       for (String target : cpids) {
@@ -66,8 +54,7 @@ final class KillCommand implements Callable<Integer> {
         try {
           cpid = Long.parseLong(group ? target.substring(1) : target);
         } catch (NumberFormatException e) {
-          throw new ParameterException(
-              spec.commandLine(), "failed to parse argument: '" + target + "'");
+          throw new UsageError("'" + target + "' is not a cpid, nor -PGID");
         }
         try {
           client.kill(cpid, group, number);

@@ -3,6 +3,8 @@ package org.onefold.cli;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +27,11 @@ final class LocalTerminal {
 
   /** The terminal, if both stdin and stdout are one. */
   static Optional<LocalTerminal> ofThisProcess() {
+    // The kernel's names of fds 0 and 1 tell a pipe or file at once; System.console() would
+    // first look for console providers (JLine among them), milliseconds of every run.
+    if (!namesTerminal(0) || !namesTerminal(1)) {
+      return Optional.empty();
+    }
     java.io.Console console = System.console();
     if (console == null || !console.isTerminal()) {
       return Optional.empty();
@@ -33,6 +40,18 @@ final class LocalTerminal {
       return Optional.of(new LocalTerminal(stty("-g").strip()));
     } catch (IOException e) {
       return Optional.empty();
+    }
+  }
+
+  /** Whether fd of this process may be a terminal: /dev/pts/N, /dev/ttyX or /dev/console. */
+  private static boolean namesTerminal(int fd) {
+    try {
+      String name = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+      return name.startsWith("/dev/pts/")
+          || name.startsWith("/dev/tty")
+          || name.equals("/dev/console");
+    } catch (IOException | UnsupportedOperationException e) {
+      return true; // Cannot tell here: let System.console() decide.
     }
   }
 

@@ -3,7 +3,6 @@ package org.onefold.cli;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.OnefoldException;
 import org.onefold.client.ProgramRun;
@@ -11,34 +10,28 @@ import org.onefold.proto.NodeState;
 import org.onefold.proto.local.NodeStatus;
 import org.onefold.proto.proc.RunEvent;
 import org.onefold.proto.proc.RunStart;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code ssi onall CMD [ARGS...]}: runs a program on every up node at once, as the calling user,
  * each output line prefixed with {@code nodeN: }. The programs get no input (as with pdsh). The
  * exit status is the highest of theirs (255 for a node that went down or could not be reached).
  */
-@Command(
-    name = "onall",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Run a program on every up node at once, as you; each output line is prefixed with",
-      "'nodeN: '. The programs get no input. The exit status is the highest of theirs."
-    })
-final class OnallCommand implements Callable<Integer> {
-  @ParentCommand Ssi ssi;
-
-  @Parameters(
-      index = "0..*",
-      arity = "1..*",
-      paramLabel = "CMD",
-      description = "The program and its arguments; looked up in PATH on each node.")
-  List<String> command;
+final class OnallCommand implements Command {
+  private final List<String> command = new ArrayList<>();
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Syntax syntax() {
+    return new Syntax(
+            "Run a program on every up node at once, as you; each output line is prefixed with"
+                + " 'nodeN: '.",
+            "The programs get no input. The exit status is the highest of theirs.")
+        .restParameter(
+            "CMD", "The program and its arguments; looked up in PATH on each node.", command::add)
+        .stopOptionsAtFirstParameter();
+  }
+
+  @Override
+  public int run(Ssi ssi) throws InterruptedException {
     Console console = ssi.console();
     List<Integer> nodes = new ArrayList<>();
     try (OnefoldClient client = ssi.client()) {
@@ -57,7 +50,8 @@ final class OnallCommand implements Callable<Integer> {
       runs.add(
           Thread.ofPlatform()
               .name("node" + node)
-              .start(() -> statuses[index] = runOn(node, start.clone().setNode(node).build())));
+              .start(
+                  () -> statuses[index] = runOn(ssi, node, start.clone().setNode(node).build())));
     }
     for (Thread run : runs) {
       run.join();
@@ -70,7 +64,7 @@ final class OnallCommand implements Callable<Integer> {
   }
 
   /** Runs start on node, printing its prefixed lines; its status. */
-  private int runOn(int node, RunStart start) {
+  private static int runOn(Ssi ssi, int node, RunStart start) {
     Console console = ssi.console();
     LinePrefixer out = new LinePrefixer("node" + node + ": ");
     LinePrefixer err = new LinePrefixer("node" + node + ": ");

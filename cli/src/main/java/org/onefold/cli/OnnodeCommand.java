@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.onefold.client.OnefoldClient;
@@ -16,63 +16,46 @@ import org.onefold.proto.local.Error;
 import org.onefold.proto.proc.RunEvent;
 import org.onefold.proto.proc.RunStart;
 import org.onefold.proto.proc.Window;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ssi onnode N CMD [ARGS...]}: runs a program on node N as the calling user, with this
  * command's working directory, umask and environment, and its stdin, stdout and stderr carried both
  * ways. Exits with the program's status (128 + N if signal N ended it), 255 if its node went down.
  */
-@Command(
-    name = "onnode",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Run a program on node N as you, with your working directory, umask and environment.",
-      "Its input, output and errors are carried both ways; the exit status is the program's",
-      "(128+N if signal N ended it; 127 not found, 126 not executable; 255 if node N went down",
-      "or could not be reached)."
-    })
-final class OnnodeCommand implements Callable<Integer> {
+final class OnnodeCommand implements Command {
   /** What a shell reports when the program's node went down under it. */
   static final int STATUS_LOST = 255;
 
   private static final int STDIN_CHUNK_BYTES = 32 * 1024;
 
-  @ParentCommand Ssi ssi;
-
-  @Spec CommandSpec spec;
-
-  @Option(names = "-v", description = "Say on stderr which cpid the program got.")
-  boolean verbose;
-
-  @Option(
-      names = "-T",
-      description =
-          "No terminal for the program, even if ssi runs on one (by default a program gets a"
-              + " terminal on its node when ssi's stdin and stdout are a terminal).")
-  boolean noTerminal;
-
-  @Parameters(index = "0", paramLabel = "N", description = "The node to run on.")
-  int node;
-
-  @Parameters(
-      index = "1..*",
-      arity = "1..*",
-      paramLabel = "CMD",
-      description = "The program and its arguments; looked up in PATH on node N.")
-  List<String> command;
+  private boolean verbose;
+  private boolean noTerminal;
+  private int node;
+  private final List<String> command = new ArrayList<>();
 
   @Override
-  public Integer call() {
+  public Syntax syntax() {
+    return new Syntax(
+            "Run a program on node N as you, with your working directory, umask and environment.",
+            "Its input, output and errors are carried both ways; the exit status is the program's"
+                + " (128+N if signal N ended it; 127 not found, 126 not executable; 255 if node N"
+                + " went down or could not be reached).")
+        .flag("-v", "Say on stderr which cpid the program got.", () -> verbose = true)
+        .flag(
+            "-T",
+            "No terminal for the program, even if ssi runs on one (by default a program gets a"
+                + " terminal on its node when ssi's stdin and stdout are a terminal).",
+            () -> noTerminal = true)
+        .parameter("N", "The node to run on.", value -> node = Converters.integer(value))
+        .restParameter(
+            "CMD", "The program and its arguments; looked up in PATH on node N.", command::add)
+        .stopOptionsAtFirstParameter();
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     if (node < 1) {
-      throw new ParameterException(
-          spec.commandLine(), "node " + node + " is not a node number (1 or more)");
+      throw new UsageError("node " + node + " is not a node number (1 or more)");
     }
     Console console = ssi.console();
     Optional<LocalTerminal> terminal =

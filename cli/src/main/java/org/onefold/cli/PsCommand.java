@@ -4,43 +4,39 @@ import java.util.List;
 import org.onefold.client.OnefoldClient;
 import org.onefold.proto.local.PsReply;
 import org.onefold.proto.proc.ProcessInfo;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code ssi ps}: the processes of the whole cluster. Every up node is asked at once with a bounded
  * wait; a node that does not answer in time is named on stderr and the rest is still printed.
  */
-@Command(
-    name = "ps",
-    mixinStandardHelpOptions = true,
-    description = {
-      "List the cluster's processes: those started through Onefold and what they started;",
-      "with --all, every process of every node. Each has a cluster pid (CPID), node << 16 | n."
-    })
-final class PsCommand implements Runnable {
-  @ParentCommand Ssi ssi;
+final class PsCommand implements Command {
+  private boolean all;
 
-  @Option(
-      names = {"-a", "--all"},
-      description = "Every process of every node.")
-  boolean all;
+  /** 0 for every node. */
+  private int node;
 
-  @Option(names = "-n", paramLabel = "NODE", description = "Only node NODE's processes.")
-  int node;
+  /** A name or uid; null for every user. */
+  private String user;
 
-  @Option(names = "-u", paramLabel = "USER", description = "Only USER's processes (name or uid).")
-  String user;
-
-  @Option(names = "--json", description = "A JSON array of objects, one per process.")
-  boolean json;
-
-  @Option(names = "--tree", description = "Each process under its parent, as ps f draws them.")
-  boolean tree;
+  private boolean json;
+  private boolean tree;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax(
+            "List the cluster's processes: those started through Onefold and what they started.",
+            "With --all, every process of every node."
+                + " Each has a cluster pid (CPID), node << 16 | n.")
+        .flag("-a, --all", "Every process of every node.", () -> all = true)
+        .option(
+            "-n", "NODE", "Only node NODE's processes.", value -> node = Converters.integer(value))
+        .option("-u", "USER", "Only USER's processes (name or uid).", value -> user = value)
+        .flag("--json", "A JSON array of objects, one per process.", () -> json = true)
+        .flag("--tree", "Each process under its parent, as ps f draws them.", () -> tree = true);
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     try (OnefoldClient client = ssi.client()) {
       PsReply reply = client.ps(all, node);
       for (String silent : reply.getSilentList()) {
@@ -60,5 +56,6 @@ final class PsCommand implements Runnable {
               : tree ? PsFormat.tree(processes) : PsFormat.table(processes);
       ssi.console().out().print(text);
     }
+    return 0;
   }
 }

@@ -1,31 +1,14 @@
 package org.onefold.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-
 /** {@code ssi reg}: the registry, the cluster's replicated key-value store. */
-@Command(
-    name = "reg",
-    mixinStandardHelpOptions = true,
-    description = "Read, write and watch the cluster registry.",
-    subcommands = {
-      RegistryGetCommand.class,
-      RegistryPutCommand.class,
-      RegistryDeleteCommand.class,
-      RegistryListCommand.class,
-      RegistryWatchCommand.class
-    })
-final class RegistryCommand implements Runnable {
-  @ParentCommand Ssi ssi;
-
-  @Spec CommandSpec spec;
-
+final class RegistryCommand implements Command {
   @Override
-  public void run() {
-    throw new ParameterException(
-        spec.commandLine(), "missing a command: get, put, del, ls or watch");
+  public Syntax syntax() {
+    return new Syntax("Read, write and watch the cluster registry.")
+        .command("get", RegistryGetCommand::new)
+        .command("put", RegistryPutCommand::new)
+        .command("del", RegistryDeleteCommand::new)
+        .command("ls", RegistryListCommand::new)
+        .command("watch", RegistryWatchCommand::new);
   }
 }

@@ -3,54 +3,42 @@ package org.onefold.cli;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.Registry;
 import org.onefold.proto.local.DeleteReply;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code ssi reg del KEY}: deletes a key, or every key under a prefix. */
-@Command(
-    name = "del",
-    mixinStandardHelpOptions = true,
-    description =
-        "Delete a key (or, with --prefix, every key under it) and print how many were deleted.")
-final class RegistryDeleteCommand implements Runnable {
-  @ParentCommand RegistryCommand registry;
+final class RegistryDeleteCommand implements Command {
+  private String key;
+  private boolean prefix;
 
-  @Spec CommandSpec spec;
-
-  @Parameters(
-      index = "0",
-      paramLabel = "KEY",
-      description = "The key, or the prefix with --prefix.")
-  String key;
-
-  @Option(names = "--prefix", description = "Delete every key that starts with KEY.")
-  boolean prefix;
-
-  @Option(
-      names = "--if-revision",
-      paramLabel = "N",
-      converter = Converters.Revision.class,
-      description = "Delete only if the key was last written at revision N.")
-  Long ifRevision;
+  /** Null to delete whatever the key's revision. */
+  private Long ifRevision;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax(
+            "Delete a key (or, with --prefix, every key under it) and print how many were"
+                + " deleted.")
+        .parameter("KEY", "The key, or the prefix with --prefix.", value -> key = value)
+        .flag("--prefix", "Delete every key that starts with KEY.", () -> prefix = true)
+        .option(
+            "--if-revision",
+            "N",
+            "Delete only if the key was last written at revision N.",
+            value -> ifRevision = Converters.revision(value));
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     if (prefix && ifRevision != null) {
-      throw new ParameterException(
-          spec.commandLine(), "--prefix and --if-revision cannot be used together");
+      throw new UsageError("--prefix and --if-revision cannot be used together");
     }
-    try (OnefoldClient client = registry.ssi.client()) {
+    try (OnefoldClient client = ssi.client()) {
       Registry keys = client.registry();
       DeleteReply reply =
           prefix
               ? keys.deletePrefix(key)
               : ifRevision != null ? keys.deleteIfModRevision(key, ifRevision) : keys.delete(key);
-      registry.ssi.console().out().println(reply.getDeleted());
+      ssi.console().out().println(reply.getDeleted());
     }
+    return 0;
   }
 }

@@ -4,53 +4,41 @@ import java.io.PrintStream;
 import java.util.List;
 import org.onefold.client.OnefoldClient;
 import org.onefold.proto.KeyValue;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code ssi reg ls [PREFIX]}: keys in key order, one per line. */
-@Command(
-    name = "ls",
-    mixinStandardHelpOptions = true,
-    description = {
-      "List keys under PREFIX, one per line: KEY<TAB>REVISION<TAB>VALUE.",
-      "A value that is not UTF-8 text without control characters shows as <N bytes>."
-    })
-final class RegistryListCommand implements Runnable {
-  @ParentCommand RegistryCommand registry;
+final class RegistryListCommand implements Command {
+  private String prefix = "";
 
-  @Spec CommandSpec spec;
+  /** 0 for the daemon's cap. */
+  private int limit;
 
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "PREFIX",
-      description = "Only keys starting with this.")
-  String prefix = "";
-
-  @Option(
-      names = "--limit",
-      paramLabel = "N",
-      description = "At most N keys (default: the daemon's cap).")
-  int limit;
-
-  @Option(names = "--json", description = "Print a JSON array of entries.")
-  boolean json;
+  private boolean json;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax(
+            "List keys under PREFIX, one per line: KEY<TAB>REVISION<TAB>VALUE.",
+            "A value that is not UTF-8 text without control characters shows as <N bytes>.")
+        .optionalParameter("PREFIX", "Only keys starting with this.", value -> prefix = value)
+        .option(
+            "--limit",
+            "N",
+            "At most N keys (default: the daemon's cap).",
+            value -> limit = Converters.integer(value))
+        .flag("--json", "Print a JSON array of entries.", () -> json = true);
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     if (limit < 0) {
-      throw new ParameterException(spec.commandLine(), "--limit must be 0 or more, not " + limit);
+      throw new UsageError("--limit must be 0 or more, not " + limit);
     }
-    try (OnefoldClient client = registry.ssi.client()) {
+    try (OnefoldClient client = ssi.client()) {
       List<KeyValue> entries = client.registry().list(prefix, limit);
-      PrintStream out = registry.ssi.console().out();
+      PrintStream out = ssi.console().out();
       out.print(json ? jsonText(entries) + "\n" : text(entries));
     }
+    return 0;
   }
 
   static String text(List<KeyValue> entries) {

@@ -7,60 +7,57 @@ import java.util.OptionalLong;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.Registry.PutOptions;
 import org.onefold.proto.local.PutReply;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code ssi reg put KEY VALUE}: writes a key, optionally only at a known revision. */
-@Command(
-    name = "put",
-    mixinStandardHelpOptions = true,
-    description = "Write a key and print the new revision.")
-final class RegistryPutCommand implements Runnable {
+final class RegistryPutCommand implements Command {
   /**
    * The registry's cap on a value; reading stdin stops one byte past it so the daemon can refuse.
    */
   private static final int VALUE_BYTES_MAX = 1 << 20;
 
-  @ParentCommand RegistryCommand registry;
+  private String key;
+  private String value;
 
-  @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
-  String key;
+  /** Null to write whatever the key's revision. */
+  private Long ifRevision;
 
-  @Parameters(index = "1", paramLabel = "VALUE", description = "The value; - reads it from stdin.")
-  String value;
-
-  @Option(
-      names = "--if-revision",
-      paramLabel = "N",
-      converter = Converters.Revision.class,
-      description =
-          "Write only if the key was last written at revision N (0: only if it does not exist).")
-  Long ifRevision;
-
-  @Option(
-      names = "--bind",
-      description = "Bind the key to this node: it is deleted when the node goes down.")
-  boolean bind;
+  private boolean bind;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax("Write a key and print the new revision.")
+        .parameter("KEY", "The key.", word -> key = word)
+        .parameter("VALUE", "The value; - reads it from stdin.", word -> value = word)
+        .option(
+            "--if-revision",
+            "N",
+            "Write only if the key was last written at revision N (0: only if it does not"
+                + " exist).",
+            word -> ifRevision = Converters.revision(word))
+        .flag(
+            "--bind",
+            "Bind the key to this node: it is deleted when the node goes down.",
+            () -> bind = true);
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     PutOptions options =
         new PutOptions(
             ifRevision == null ? OptionalLong.empty() : OptionalLong.of(ifRevision), bind);
-    try (OnefoldClient client = registry.ssi.client()) {
-      PutReply reply = client.registry().put(key, valueBytes(), options);
-      registry.ssi.console().out().println(reply.getRevision());
+    try (OnefoldClient client = ssi.client()) {
+      PutReply reply = client.registry().put(key, valueBytes(ssi.console()), options);
+      ssi.console().out().println(reply.getRevision());
     }
+    return 0;
   }
 
-  private byte[] valueBytes() {
+  private byte[] valueBytes(Console console) {
     if (!value.equals("-")) {
       return value.getBytes(StandardCharsets.UTF_8);
     }
     try {
-      return registry.ssi.console().in().readNBytes(VALUE_BYTES_MAX + 1);
+      return console.in().readNBytes(VALUE_BYTES_MAX + 1);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the value from stdin: " + e.getMessage(), e);
     }

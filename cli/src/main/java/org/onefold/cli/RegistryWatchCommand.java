@@ -5,46 +5,37 @@ import java.util.Optional;
 import org.onefold.client.EventStream;
 import org.onefold.client.OnefoldClient;
 import org.onefold.proto.Event;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code ssi reg watch [PREFIX]}: every change under a prefix, one line each, until interrupted.
  */
-@Command(
-    name = "watch",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Print changes of keys under PREFIX, one per line, until interrupted:",
-      "REV put KEY VALUE",
-      "REV delete KEY (cause)"
-    })
-final class RegistryWatchCommand implements Runnable {
-  @ParentCommand RegistryCommand registry;
+final class RegistryWatchCommand implements Command {
+  private String prefix = "";
 
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "PREFIX",
-      description = "Only keys starting with this.")
-  String prefix = "";
+  /** 0 for changes from now on. */
+  private long from;
 
-  @Option(
-      names = "--from",
-      paramLabel = "REV",
-      converter = Converters.Revision.class,
-      description = "Start at revision REV (default: only changes from now on).")
-  long from;
-
-  @Option(names = "--json", description = "Print one JSON document per change.")
-  boolean json;
+  private boolean json;
 
   @Override
-  public void run() {
-    PrintStream out = registry.ssi.console().out();
-    try (OnefoldClient client = registry.ssi.client();
+  public Syntax syntax() {
+    return new Syntax(
+            "Print changes of keys under PREFIX, one per line, until interrupted:",
+            "REV put KEY VALUE",
+            "REV delete KEY (cause)")
+        .optionalParameter("PREFIX", "Only keys starting with this.", value -> prefix = value)
+        .option(
+            "--from",
+            "REV",
+            "Start at revision REV (default: only changes from now on).",
+            value -> from = Converters.revision(value))
+        .flag("--json", "Print one JSON document per change.", () -> json = true);
+  }
+
+  @Override
+  public int run(Ssi ssi) {
+    PrintStream out = ssi.console().out();
+    try (OnefoldClient client = ssi.client();
         EventStream changes = client.registry().watch(prefix, from)) {
       while (changes.hasNext()) {
         Event event = changes.next();
@@ -54,10 +45,11 @@ final class RegistryWatchCommand implements Runnable {
           out.println(line.get());
           out.flush();
           if (out.checkError()) {
-            return; // stdout is gone (a closed pipe, as with | head): nobody reads on.
+            return 0; // stdout is gone (a closed pipe, as with | head): nobody reads on.
           }
         }
       }
     }
+    return 0;
   }
 }

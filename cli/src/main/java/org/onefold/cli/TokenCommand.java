@@ -3,52 +3,39 @@ package org.onefold.cli;
 import java.time.Duration;
 import java.util.Optional;
 import org.onefold.client.OnefoldClient;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ssi token create}: a join token, for {@code ssid --join HOST --token TOKEN} on a new
  * machine.
  */
-@Command(
-    name = "token",
-    mixinStandardHelpOptions = true,
-    description = "Make join tokens for new nodes.",
-    subcommands = TokenCommand.Create.class)
-final class TokenCommand implements Runnable {
-  @ParentCommand Ssi ssi;
-
-  @Spec CommandSpec spec;
-
+final class TokenCommand implements Command {
   @Override
-  public void run() {
-    throw new ParameterException(spec.commandLine(), "missing a command: create");
+  public Syntax syntax() {
+    return new Syntax("Make join tokens for new nodes.").command("create", Create::new);
   }
 
-  @Command(
-      name = "create",
-      mixinStandardHelpOptions = true,
-      description = "Print a new join token (only the daemon's owner and root may make one).")
-  static final class Create implements Runnable {
-    @ParentCommand TokenCommand token;
-
-    @Option(
-        names = "--ttl",
-        paramLabel = "DURATION",
-        converter = Converters.Lifetime.class,
-        description =
-            "How long the token is good for, such as 30m, 24h or 7d (default: the daemon's, 24h).")
-    Duration ttl;
+  /** {@code ssi token create [--ttl DURATION]}. */
+  static final class Create implements Command {
+    /** Null for the daemon's default. */
+    private Duration ttl;
 
     @Override
-    public void run() {
-      try (OnefoldClient client = token.ssi.client()) {
-        token.ssi.console().out().println(client.createToken(Optional.ofNullable(ttl)).getToken());
+    public Syntax syntax() {
+      return new Syntax("Print a new join token (only the daemon's owner and root may make one).")
+          .option(
+              "--ttl",
+              "DURATION",
+              "How long the token is good for, such as 30m, 24h or 7d (default: the daemon's,"
+                  + " 24h).",
+              value -> ttl = Converters.lifetime(value));
+    }
+
+    @Override
+    public int run(Ssi ssi) {
+      try (OnefoldClient client = ssi.client()) {
+        ssi.console().out().println(client.createToken(Optional.ofNullable(ttl)).getToken());
       }
+      return 0;
     }
   }
 }

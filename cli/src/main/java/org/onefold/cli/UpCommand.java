@@ -16,12 +16,6 @@ import org.onefold.client.OnefoldException;
 import org.onefold.proto.NodeState;
 import org.onefold.proto.local.ClusterReply;
 import org.onefold.proto.local.NodeStatus;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ssi up}: a cluster of N daemons on this machine, for trying Onefold and for tests. Node k
@@ -33,36 +27,15 @@ import picocli.CommandLine.Spec;
  * token (the cluster numbers nodes in the order they join). Then wait, bounded, until all N show
  * "up". A daemon that exits meanwhile ends the command with the last line it printed.
  */
-@Command(
-    name = "up",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Start a cluster of N nodes on this machine, in the background.",
-      "Node k: state directory D/node<k>, address 127.0.1.k, socket D/node<k>/ssid.sock, output"
-          + " D/node<k>/ssid.out. On an existing D, starts only the nodes not running; they keep"
-          + " their numbers. Returns when all N nodes are up (at most 60 s).",
-      "D defaults to $ONEFOLD_CLUSTER_DIR, else $HOME/.onefold/cluster. Commands run without"
-          + " --socket or SSI_SOCKET use the first running node of that default directory."
-    })
-final class UpCommand implements Runnable {
+final class UpCommand implements Command {
   private static final Duration START_LIMIT = Duration.ofSeconds(60);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+  private static final int NODES_DEFAULT = 3;
 
-  @ParentCommand Ssi ssi;
+  private int nodes = NODES_DEFAULT;
 
-  @Spec CommandSpec spec;
-
-  @Option(
-      names = "--nodes",
-      paramLabel = "N",
-      description = "How many nodes, 1 to 32 (default: ${DEFAULT-VALUE}).")
-  int nodes = 3;
-
-  @Option(
-      names = "--dir",
-      paramLabel = "D",
-      description = "The cluster directory (default: see above).")
-  Path directory;
+  /** Null for the default directory. */
+  private Path directory;
 
   /** The daemons this command started, by node; only the main thread touches it. */
   private final Map<Integer, Process> started = new TreeMap<>();
@@ -70,10 +43,35 @@ final class UpCommand implements Runnable {
   private ClusterDirectory cluster;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax(
+            "Start a cluster of N nodes on this machine, in the background.",
+            "Node k: state directory D/node<k>, address 127.0.1.k, socket D/node<k>/ssid.sock,"
+                + " output D/node<k>/ssid.out. On an existing D, starts only the nodes not"
+                + " running; they keep their numbers. Returns when all N nodes are up (at most 60"
+                + " s).",
+            "D defaults to $ONEFOLD_CLUSTER_DIR, else $HOME/.onefold/cluster. Commands run without"
+                + " --socket or SSI_SOCKET use the first running node of that default directory.")
+        .option(
+            "--nodes",
+            "N",
+            "How many nodes, 1 to "
+                + ClusterDirectory.NODES_MAX
+                + " (default: "
+                + NODES_DEFAULT
+                + ").",
+            value -> nodes = Converters.integer(value))
+        .option(
+            "--dir",
+            "D",
+            "The cluster directory (default: see above).",
+            value -> directory = Path.of(value));
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     if (nodes < 1 || nodes > ClusterDirectory.NODES_MAX) {
-      throw new ParameterException(
-          spec.commandLine(),
+      throw new UsageError(
           "--nodes must be from 1 to " + ClusterDirectory.NODES_MAX + ", not " + nodes);
     }
     Console console = ssi.console();
@@ -131,6 +129,7 @@ final class UpCommand implements Runnable {
     out.println("  export SSI_SOCKET=" + cluster.socket(1));
     out.println("  ssi cluster");
     out.println("  ssi down --dir " + cluster.root());
+    return 0;
   }
 
   private void start(

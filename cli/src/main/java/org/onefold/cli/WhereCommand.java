@@ -1,25 +1,22 @@
 package org.onefold.cli;
 
 import org.onefold.client.OnefoldClient;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code ssi where CPID}: the node a process runs on. */
-@Command(
-    name = "where",
-    mixinStandardHelpOptions = true,
-    description = "Print the number of the node the process CPID runs on.")
-final class WhereCommand implements Runnable {
-  @ParentCommand Ssi ssi;
-
-  @Parameters(paramLabel = "CPID", description = "A cluster pid.")
-  long cpid;
+final class WhereCommand implements Command {
+  private long cpid;
 
   @Override
-  public void run() {
+  public Syntax syntax() {
+    return new Syntax("Print the number of the node the process CPID runs on.")
+        .parameter("CPID", "A cluster pid.", value -> cpid = Converters.longInteger(value));
+  }
+
+  @Override
+  public int run(Ssi ssi) {
     try (OnefoldClient client = ssi.client()) {
       ssi.console().out().println(client.where(cpid));
     }
+    return 0;
   }
 }

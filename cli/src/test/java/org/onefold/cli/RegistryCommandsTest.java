@@ -22,12 +22,12 @@ import org.onefold.proto.local.Response;
 import org.onefold.proto.local.TokenReply;
 
 /**
- * The registry and token commands against a fake daemon: what is asked, what is printed, how
+ * The registry and token commands against a stand-in daemon: what is asked, what is printed, how
  * failures end.
  */
 class RegistryCommandsTest {
   @TempDir Path temporary;
-  private FakeDaemon daemon;
+  private StandInDaemon daemon;
   private Map<String, String> environment;
 
   private static final KeyValue QUEUED =
@@ -92,7 +92,7 @@ class RegistryCommandsTest {
   @BeforeEach
   void start() throws IOException {
     Path socket = temporary.resolve("ssid.sock");
-    daemon = new FakeDaemon(socket, RegistryCommandsTest::answer);
+    daemon = new StandInDaemon(socket, RegistryCommandsTest::answer);
     environment = Map.of("SSI_SOCKET", socket.toString(), "HOME", temporary.toString());
   }
 

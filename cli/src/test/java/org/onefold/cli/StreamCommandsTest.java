@@ -22,14 +22,14 @@ import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 
 /**
- * ssi reg watch and ssi events against a fake daemon that sends a few events and then closes the
- * stream: the lines come out in order, and the lost connection ends the command with status 1.
+ * ssi reg watch and ssi events against a stand-in daemon that sends a few events and then closes
+ * the stream: the lines come out in order, and the lost connection ends the command with status 1.
  */
 class StreamCommandsTest {
   private static final long TIME = Instant.parse("2025-03-01T10:00:00Z").toEpochMilli();
 
   @TempDir Path temporary;
-  private FakeDaemon daemon;
+  private StandInDaemon daemon;
   private Map<String, String> environment;
 
   private static Response event(Event.Builder event) {
@@ -72,7 +72,7 @@ class StreamCommandsTest {
   void start() throws IOException {
     Path socket = temporary.resolve("ssid.sock");
     daemon =
-        new FakeDaemon(
+        new StandInDaemon(
             socket, request -> Response.getDefaultInstance(), StreamCommandsTest::stream);
     environment = Map.of("SSI_SOCKET", socket.toString(), "HOME", temporary.toString());
   }

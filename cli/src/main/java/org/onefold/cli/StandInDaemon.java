@@ -16,36 +16,39 @@ import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 
 /**
- * A stand-in for ssid's local API in tests: a Unix socket that answers each length-delimited
- * Request with answer(request), and records what it was asked. A watch or events request is
- * answered with the responses of streams(request), after which the connection closes, as when a
- * daemon stops. One virtual thread accepts; one serves each connection.
+ * A stand-in for ssid's local API, for tests and for the training run of the AOT cache ({@link
+ * AotTraining}): a Unix socket that answers each length-delimited Request with answer(request), and
+ * records what it was asked. A watch, events or run request is answered with the responses of
+ * streams(request), after which the connection closes, as when a daemon stops (or a run ends). One
+ * thread accepts; one serves each connection; both are daemon threads. Platform threads, not
+ * virtual ones: the training run keeps every class it loads in the cache that each ssi start maps,
+ * and virtual threads would bring their scheduler along.
  */
-final class FakeDaemon implements AutoCloseable {
+final class StandInDaemon implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Function<Request, Response> answer;
   private final Function<Request, List<Response>> streams;
   final List<Request> requests = new CopyOnWriteArrayList<>();
 
-  FakeDaemon(Path socket, Function<Request, Response> answer) throws IOException {
+  StandInDaemon(Path socket, Function<Request, Response> answer) throws IOException {
     this(socket, answer, request -> List.of());
   }
 
-  FakeDaemon(
+  StandInDaemon(
       Path socket, Function<Request, Response> answer, Function<Request, List<Response>> streams)
       throws IOException {
     this.answer = answer;
     this.streams = streams;
     this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
-    Thread.ofVirtual().start(this::accept);
+    Thread.ofPlatform().daemon().name("stand-in-accept").start(this::accept);
   }
 
   private void accept() {
     while (server.isOpen()) {
       try {
         SocketChannel connection = server.accept();
-        Thread.ofVirtual().start(() -> serve(connection));
+        Thread.ofPlatform().daemon().name("stand-in-serve").start(() -> serve(connection));
       } catch (IOException e) {
         return;
       }
@@ -62,7 +65,7 @@ final class FakeDaemon implements AutoCloseable {
           return;
         }
         requests.add(request);
-        if (request.hasWatch() || request.hasEvents()) {
+        if (request.hasWatch() || request.hasEvents() || request.hasRun()) {
           for (Response response : streams.apply(request)) {
             response.writeDelimitedTo(out);
           }

@@ -65,6 +65,8 @@ public final class AotTraining {
           List.of("cluster", "--json"),
           List.of("onnode", "2", "true"),
           List.of("onall", "true"),
+          List.of("run", "-v", "true"),
+          List.of("wait", "131073"),
           List.of("ps"),
           List.of("kill", "-9", "131073"),
           List.of("where", "131073"),
@@ -155,6 +157,12 @@ public final class AotTraining {
                 .build();
         case KILL -> response.setKill(KillReply.getDefaultInstance()).build();
         case WHERE -> response.setWhere(WhereReply.newBuilder().setNode(2)).build();
+        case WAIT ->
+            response
+                .setWait(
+                    org.onefold.proto.local.WaitReply.newBuilder()
+                        .setExited(Exited.newBuilder().setStatus(0)))
+                .build();
         default ->
             response
                 .setError(Error.newBuilder().setCode(Error.Code.INVALID).setMessage("training"))

@@ -41,7 +41,7 @@ final class OnallCommand implements Command {
         }
       }
     }
-    RunStart.Builder start = OnnodeCommand.startOf(command, console);
+    RunStart.Builder start = ProgramRunner.startOf(command, console);
     int[] statuses = new int[nodes.size()];
     List<Thread> runs = new ArrayList<>();
     for (int i = 0; i < nodes.size(); i++) {
@@ -89,14 +89,14 @@ final class OnallCommand implements Command {
             print(console.out(), out.finish());
             print(console.err(), err.finish());
             print(console.err(), ("node" + node + ": ssi: " + event.getLost() + "\n").getBytes());
-            return OnnodeCommand.STATUS_LOST;
+            return ProgramRunner.STATUS_LOST;
           }
           case STARTED, KIND_NOT_SET -> {}
         }
       }
     } catch (OnefoldException e) {
       print(console.err(), ("node" + node + ": ssi: " + e.getMessage() + "\n").getBytes());
-      return OnnodeCommand.STATUS_LOST;
+      return ProgramRunner.STATUS_LOST;
     }
   }
 

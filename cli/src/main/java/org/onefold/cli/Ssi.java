@@ -59,9 +59,11 @@ public final class Ssi implements Command {
         .command("down", DownCommand::new)
         .command("onnode", OnnodeCommand::new)
         .command("onall", OnallCommand::new)
+        .command("run", RunCommand::new)
         .command("ps", PsCommand::new)
         .command("kill", KillCommand::new)
         .command("where", WhereCommand::new)
+        .command("wait", WaitCommand::new)
         .footer(
             "The node to talk to is found by its socket: --socket, else the SSI_SOCKET environment"
                 + " variable, else /run/onefold/ssid.sock; if that does not exist either, the"

@@ -101,6 +101,26 @@ class ProcessSpaceEndToEndTest {
   }
 
   @Test
+  @DisplayName(
+      "when our reader goes away (| head), ssi onnode ends with 141, as a writer killed by"
+          + " SIGPIPE does")
+  void aClosedStdoutEndsTheRun() {
+    Programs.Result run =
+        Programs.run(
+            temporary,
+            cluster.environmentOf(1),
+            Optional.empty(),
+            List.of(
+                "/bin/bash",
+                "-c",
+                "\"$0\" onnode 2 cat /dev/zero | head -c 1000000 | wc -c;"
+                    + " echo \"${PIPESTATUS[0]}\"",
+                Programs.ssi().toString()));
+    assertThat(run.status()).as(run.describe()).isZero();
+    assertThat(run.out().lines().toList()).containsExactly("1000000", "141");
+  }
+
+  @Test
   @DisplayName("a program killed by signal 9 gives 137; not found 127; not executable 126")
   void statusesAsAShellGivesThem() throws IOException {
     assertThat(cluster.ssiOn(1, "onnode", "2", "sh", "-c", "kill -9 $$").status()).isEqualTo(137);

@@ -29,8 +29,17 @@ public final class ProgramRun implements AutoCloseable {
     send(RunInput.newBuilder().setStdin(ByteString.copyFrom(bytes, offset, length)).build());
   }
 
+  /**
+   * Closes the program's stdin. A program that has ended already (a quick {@code true}: the daemon
+   * may have closed the connection after its last event) needs no closing: that is no error, and
+   * its events are still there to read.
+   */
   public void closeStdin() {
-    send(RunInput.newBuilder().setStdinClosed(true).build());
+    try {
+      send(RunInput.newBuilder().setStdinClosed(true).build());
+    } catch (OnefoldException e) {
+      // Ended already; next() tells how.
+    }
   }
 
   /** Sends signal to the program's process group. */

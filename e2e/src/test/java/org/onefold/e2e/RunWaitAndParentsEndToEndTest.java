@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -127,9 +128,18 @@ class RunWaitAndParentsEndToEndTest {
     String script = "\"$0\" onnode -d 3 sleep " + marker + " >/dev/null; echo script $$; read line";
     Process client = cluster.ssiInBackground(1, "script", "onnode", "2", "sh", "-c", script, ssi());
     try {
-      await("the child running on node 3")
-          .atMost(Programs.RUN_TIMEOUT)
-          .until(() -> processWith("sleep " + marker).isPresent());
+      try {
+        await("the child running on node 3")
+            .atMost(Programs.RUN_TIMEOUT)
+            .until(() -> processWith("sleep " + marker).isPresent());
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError(
+            "no child; the script's stderr: "
+                + cluster.errOf("script")
+                + "; ps: "
+                + cluster.ssiOn(1, "ps").out(),
+            e);
+      }
       JsonNode child = processWith("sleep " + marker).orElseThrow();
       JsonNode parent = processWith("sh -c " + "\"$0\" onnode").orElseThrow();
       assertThat(child.get("node").asInt()).isEqualTo(3);

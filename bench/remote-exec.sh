@@ -13,7 +13,9 @@
 #   onall   `ssi onall true` against `pdsh -R ssh -w 127.0.1.[1-N] true`, for each N of --nodes;
 #   stream  `ssi onnode 2 cat /dev/zero | head -c 1G > /dev/null` against the same through ssh
 #           (new connection, the default cipher): MB/s (10^6 bytes) until head has its bytes.
-#   and, for reference, `ssi --version`: the ssi command's start-up alone (no node contacted).
+#   and, to show where ssi's time goes: `ssi --version` (the command's start-up alone, no node
+#   contacted), `ssi cluster` (start-up and one call to node 1), `ssi onnode 1 true` (a run on
+#   node 1 itself, no hop between nodes).
 # onnode and stream run on the smallest cluster of --nodes. Every command gets stdin from
 # /dev/null (as pdsh gives its commands). A run that exits non-zero or writes to stderr counts as
 # failed: it is listed, left out of the percentiles, and the block goes on.
@@ -21,10 +23,12 @@
 # Everything is on loopback. Onefold: `bin/ssi up --nodes N` (nodes on 127.0.1.1-N). OpenSSH: our
 # own `/usr/sbin/sshd -D -f <tmp>/sshd_config` on 127.0.1.1-N:PORT with its own host key, key
 # authentication with a key made in <tmp>, root allowed by key; the client reads only
-# `-F <tmp>/ssh_config` (known hosts in <tmp>). Nothing in /etc/ssh or ~/.ssh is read or written.
-# For each cluster size, Onefold is measured with its cluster up, then the cluster is stopped and
-# ssh/pdsh are measured (sshd runs throughout; idle, it takes no CPU), so that idle daemons do not
-# slow the other side. Load averages are recorded before and after each block.
+# `-F <tmp>/ssh_config` (known hosts in <tmp>). Nothing in /etc/ssh or ~/.ssh is changed.
+# For each cluster size, Onefold is measured with its cluster up (once its daemons have settled:
+# see settle), then the cluster is stopped and ssh/pdsh are measured (sshd runs throughout; idle,
+# it takes no CPU), so that idle daemons do not slow the other side. Load averages are recorded
+# before and after each block. sshd gives sessions SHLVL=1 so that bash skips ~/.bashrc (see
+# start_sshd): the figure is OpenSSH's, not this machine's shell set-up.
 #
 # Needs root (sshd's privilege separation; the ssh side logs in as root), OpenSSH and pdsh: run as
 # root, it installs the missing Debian packages. It builds nothing: run
@@ -41,6 +45,9 @@ STREAM_RUN_LIMIT_SECONDS=300   # one stream run until head has its bytes
 STREAM_EXIT_GRACE_SECONDS=5    # after head ends, how long the producer may take to exit by itself
 SSHD_START_LIMIT_SECONDS=10
 CLUSTER_UP_ATTEMPTS=3          # ssi up waits at most 60 s; a big cluster may need another call
+SETTLE_WINDOW_SECONDS=5
+SETTLE_CPU_PERCENT_PER_NODE=5  # of one core, the daemons together, averaged per node
+SETTLE_LIMIT_SECONDS=180
 SSI="$ONEFOLD_HOME/bin/ssi"
 
 sizes="3,8,16"
@@ -194,6 +201,10 @@ UsePAM yes
 PrintMotd no
 # pdsh opens up to N connections at once; the default (10:30:100) drops some past 10.
 MaxStartups 64
+# bash reads ~/.bashrc when sshd starts it at shell level 1; on a shared build machine that file
+# may run anything (pyenv init took about 200 ms here). SHLVL=1 makes the command's shell level 2,
+# so ssh pays for a plain bash start, as with a stock ~/.bashrc, not for this machine's.
+SetEnv SHLVL=1
 EOF
   } >"$work/sshd_config"
   cat >"$work/ssh_config" <<EOF
@@ -354,6 +365,24 @@ onefold_up() {
   fail "a cluster of $n nodes did not come up"
 }
 
+# Waits until the new cluster's daemons, together, use less than SETTLE_CPU_PERCENT_PER_NODE of
+# a core per node over SETTLE_WINDOW_SECONDS (a daemon just started is still compiling; a
+# long-running one is not), at most SETTLE_LIMIT_SECONDS; notes what it reached.
+settle() {
+  local n="$1" waited=0 before after percent
+  while :; do
+    before="$(cpu_seconds "${onefold_pids[@]}")"
+    sleep "$SETTLE_WINDOW_SECONDS"
+    waited=$((waited + SETTLE_WINDOW_SECONDS))
+    after="$(cpu_seconds "${onefold_pids[@]}")"
+    percent="$(awk -v a="$before" -v b="$after" -v w="$SETTLE_WINDOW_SECONDS" 'BEGIN {printf "%.0f", (b - a) / w * 100}')"
+    if (( percent < SETTLE_CPU_PERCENT_PER_NODE * n || waited >= SETTLE_LIMIT_SECONDS )); then
+      break
+    fi
+  done
+  note "cluster of $n nodes up; after $waited s its daemons used ${percent}% of one core (over ${SETTLE_WINDOW_SECONDS} s); load $(load)"
+}
+
 onefold_down() {
   stop_cluster
   unset SSI_SOCKET
@@ -380,11 +409,13 @@ for n in "${node_counts[@]}"; do
   fi
   echo "remote-exec.sh: starting Onefold (ssi up --nodes $n)" >&2
   onefold_up "$n"
-  note "cluster of $n nodes up; load $(load)"
+  settle "$n"
   cpu_before="$(cpu_seconds "${onefold_pids[@]}")"
   if [[ "$n" == "$smallest" ]] && wants onnode; then
     block "ssi onnode 2 true|$n" "$warmup" "$runs" "$SSI" onnode 2 true
     block "ssi --version (start-up only)|$n" "$warmup" "$runs" "$SSI" --version
+    block "ssi cluster (one local call)|$n" "$warmup" "$runs" "$SSI" cluster
+    block "ssi onnode 1 true (same node)|$n" "$warmup" "$runs" "$SSI" onnode 1 true
   fi
   if wants onall; then
     block "ssi onall true|$n" "$onall_warmup" "$onall_runs" "$SSI" onall true
@@ -446,8 +477,8 @@ awk -F '\t' '
     if (onnode != "") {
       print "| command (" onnode "-node cluster) | runs | p50 ms | p90 ms | mean ms | min ms | max ms |"
       print "|---|---:|---:|---:|---:|---:|---:|"
-      split("ssi onnode 2 true|ssh new connection|ssh ControlMaster|ssi --version (start-up only)", rows, "|")
-      for (i = 1; i <= 4; i++) {
+      split("ssi onnode 2 true|ssh new connection|ssh ControlMaster|ssi --version (start-up only)|ssi cluster (one local call)|ssi onnode 1 true (same node)", rows, "|")
+      for (i = 1; i <= 6; i++) {
         k = rows[i] "|" onnode
         if (k in p50) printf "| %s | %s | %s | %s | %s | %s | %s |\n", rows[i], runs(k), ms(p50[k]), ms(p90[k]), ms(mean[k]), ms(lo[k]), ms(hi[k])
       }

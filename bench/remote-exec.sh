@@ -153,7 +153,8 @@ cleanup() {
   if [[ -f "$results" ]]; then
     mkdir -p "$(dirname "$out")"
     cp "$results" "$out"
-    echo "remote-exec.sh: results kept in $out" >&2
+    [[ -f "$samples" ]] && cp "$samples" "${out%.tsv}-samples.tsv"
+    echo "remote-exec.sh: results kept in $out (every timed run: ${out%.tsv}-samples.tsv)" >&2
   fi
   rm -rf "$work"
 }

@@ -121,6 +121,18 @@ class ProcessSpaceEndToEndTest {
   }
 
   @Test
+  @DisplayName(
+      "ssi onall true twenty times in a row: every run of every node starts and ends with 0"
+          + " (programs that end at once, starts racing on each node)")
+  void onallOfQuickProgramsNeverLosesARun() {
+    for (int round = 0; round < 20; round++) {
+      Programs.Result run = cluster.ssiOn(1, "onall", "true");
+      assertThat(run.status()).as("round %d: %s", round, run.describe()).isZero();
+      assertThat(run.err()).as("round %d", round).isEmpty();
+    }
+  }
+
+  @Test
   @DisplayName("a program killed by signal 9 gives 137; not found 127; not executable 126")
   void statusesAsAShellGivesThem() throws IOException {
     assertThat(cluster.ssiOn(1, "onnode", "2", "sh", "-c", "kill -9 $$").status()).isEqualTo(137);

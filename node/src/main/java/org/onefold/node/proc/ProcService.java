@@ -82,14 +82,12 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
    * with all. A process seen for the first time is given a cpid here.
    */
   List<ProcessInfo> processes(ListRequest request) {
-    Set<Long> inProgramCgroups = programCgroupMembers();
+    Set<Long> inProgramCgroups = programCgroupMembers(true);
     // With cgroups, Onefold's processes are the cgroups' members: read those alone, not all of
     // /proc (a node that runs nothing for Onefold answers at once).
     boolean everyProcess = request.getAll() || cgroups.isEmpty();
     List<ProcScanner.Found> found =
-        everyProcess
-            ? scanner.scan()
-            : readAll(onefoldPids(inProgramCgroups, request.getCpid()));
+        everyProcess ? scanner.scan() : readAll(onefoldPids(inProgramCgroups, request.getCpid()));
     Map<Integer, String> users = ProcScanner.userNames();
     List<ProcessInfo> infos = new ArrayList<>();
     synchronized (table) {
@@ -187,31 +185,29 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
   }
 
   /**
-   * The pids in started programs' cgroups (their whole trees, wherever they went); and the cgroups
-   * no one lives in any more are removed.
+   * The pids in started programs' cgroups (their whole trees, wherever they went). With sweep, the
+   * cgroups no one lives in any more are removed, except those of cpids the table still holds: a
+   * cpid reserved for a start has a cgroup its program has not entered yet.
    */
-  private Set<Long> programCgroupMembers() {
+  private Set<Long> programCgroupMembers(boolean sweep) {
     if (cgroups.isEmpty()) {
       return Set.of();
     }
     Set<Long> pids = new HashSet<>();
-    Set<Integer> populated = new HashSet<>();
+    Set<Integer> keep = new HashSet<>();
     for (Map.Entry<Integer, Set<Long>> program : cgroups.get().members().entrySet()) {
       pids.addAll(program.getValue());
       if (!program.getValue().isEmpty()) {
-        populated.add(program.getKey());
+        keep.add(program.getKey());
       }
     }
-    Set<Integer> keep = new HashSet<>(populated);
-    synchronized (table) {
-      for (ProcessTable.Entry entry : table.all()) {
-        if (!entry.adopted() && entry.ending().isEmpty()) {
-          // A program about to start has a cgroup it has not entered yet.
-          keep.add(entry.cpid());
-        }
+    if (sweep) {
+      synchronized (table) {
+        keep.addAll(table.cpids());
+        // Under the table's monitor: no cpid is reserved (and its cgroup made) meanwhile.
+        cgroups.get().sweep(keep);
       }
     }
-    cgroups.get().sweep(keep);
     return pids;
   }
 
@@ -239,7 +235,7 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     if (found.isEmpty()) {
       return 0;
     }
-    Set<Long> inProgramCgroups = programCgroupMembers();
+    Set<Long> inProgramCgroups = programCgroupMembers(false);
     synchronized (table) {
       Optional<ProcessTable.Entry> known = table.byPid(found.get().seen());
       if (known.isPresent()) {

@@ -2,6 +2,7 @@ package org.onefold.node.proc;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -256,6 +257,15 @@ final class ProcessTable {
   Optional<Entry> byPid(long pid) {
     Integer seq = seqByPid.get(pid);
     return seq == null ? Optional.empty() : Optional.ofNullable(bySeq.get(seq));
+  }
+
+  /** Every cpid the table holds: reserved for a start, running, ended and not reaped, adopted. */
+  Set<Integer> cpids() {
+    Set<Integer> cpids = new HashSet<>();
+    for (int seq : bySeq.keySet()) {
+      cpids.add(Cpids.of(node, seq));
+    }
+    return cpids;
   }
 
   /** Every started process, running or not yet reaped, in cpid order. */

@@ -121,4 +121,14 @@ class ProcessTableTest {
     assertThat(table.get(orphanAlready).orElseThrow().parentCpid()).isZero();
     assertThat(table.orphan(2)).as("init's children stay init's").isZero();
   }
+
+  @Test
+  void the_cpids_held_include_those_reserved_for_a_start() {
+    ProcessTable table = new ProcessTable(2, 10);
+    int reserved = table.reserve().orElseThrow();
+    int started = table.reserve().orElseThrow();
+    table.started(started, 500, 1, 0, SLEEP, 0, ATTACHED);
+    assertThat(table.cpids()).containsExactlyInAnyOrder(reserved, started);
+    assertThat(table.all()).extracting(ProcessTable.Entry::cpid).containsExactly(started);
+  }
 }

@@ -30,11 +30,11 @@ import org.onefold.node.proc.ClusterProcesses;
 import org.onefold.node.proc.ProcService;
 import org.onefold.node.proc.RunForwarder;
 import org.onefold.node.raft.MetaGroup;
+import org.onefold.node.raft.MetaStateMachine;
 import org.onefold.node.transport.NodeCertificateInterceptor;
 import org.onefold.node.transport.NodeChannels;
 import org.onefold.node.transport.TlsContexts;
 import org.onefold.node.transport.UnixSocketServer;
-import org.onefold.proto.Event;
 import org.onefold.proto.NodeAddress;
 import org.onefold.proto.meta.DeclareDown;
 import org.onefold.proto.meta.ErrorCode;
@@ -126,13 +126,7 @@ public final class NodeDaemon implements AutoCloseable {
       // A node's death orphans the programs it started here: they become init's.
       meta.stateMachine()
           .addListener(
-              applied -> {
-                for (Event event : applied) {
-                  if (event.hasNodeDown()) {
-                    processes.nodeDown(event.getNodeDown().getNode());
-                  }
-                }
-              });
+              MetaStateMachine.Listener.onNodeDown(down -> processes.nodeDown(down.getNode())));
       NodeChannels channels = new NodeChannels(tls.client());
       started.push(channels);
       LoadService loads =

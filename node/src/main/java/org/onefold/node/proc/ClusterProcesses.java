@@ -16,7 +16,6 @@ import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.raft.MetaStateMachine;
 import org.onefold.node.transport.NodeChannels;
 import org.onefold.node.transport.PeerCredentials;
-import org.onefold.proto.Event;
 import org.onefold.proto.NodeRecord;
 import org.onefold.proto.NodeState;
 import org.onefold.proto.local.Error;
@@ -73,30 +72,20 @@ public final class ClusterProcesses {
     }
     PsReply.Builder reply = PsReply.newBuilder();
     List<ProcessInfo> processes = new ArrayList<>();
+    Set<Integer> answered = new HashSet<>();
     for (int i = 0; i < nodes.size(); i++) {
       try {
         processes.addAll(answers.get(i).join().getProcessesList());
+        answered.add(nodes.get(i).getNode());
       } catch (RuntimeException e) {
         reply.addSilent("node " + nodes.get(i).getNode() + ": " + describe(e));
       }
     }
     processes.sort(Comparator.comparingLong(ProcessInfo::getCpid));
     if (request.getNode() == 0) {
-      processes = orphansToInit(processes, answered(nodes, reply));
+      processes = orphansToInit(processes, answered);
     }
     return reply.addAllProcesses(processes).build();
-  }
-
-  private static Set<Integer> answered(List<NodeRecord> asked, PsReply.Builder reply) {
-    Set<Integer> nodes = new HashSet<>();
-    for (NodeRecord node : asked) {
-      nodes.add(node.getNode());
-    }
-    for (String silent : reply.getSilentList()) {
-      // "node N: why"
-      nodes.remove(Integer.parseInt(silent.substring("node ".length(), silent.indexOf(':'))));
-    }
-    return nodes;
   }
 
   /**
@@ -180,14 +169,12 @@ public final class ClusterProcesses {
     }
     CompletableFuture<WaitOutcome> outcome = new CompletableFuture<>();
     MetaStateMachine.Listener nodeDown =
-        applied -> {
-          for (Event event : applied) {
-            if (event.hasNodeDown() && event.getNodeDown().getNode() == origin) {
-              outcome.complete(
-                  lost("node " + origin + " went down (" + event.getNodeDown().getReason() + ")"));
-            }
-          }
-        };
+        MetaStateMachine.Listener.onNodeDown(
+            down -> {
+              if (down.getNode() == origin) {
+                outcome.complete(lost(RunForwarder.wentDown(down)));
+              }
+            });
     meta.stateMachine().addListener(nodeDown);
     CompletableFuture<org.onefold.proto.proc.WaitReply> reply = new CompletableFuture<>();
     ProcRpcGrpc.newStub(channels.to(record.get().getAddress()))

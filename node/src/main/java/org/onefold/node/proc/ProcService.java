@@ -82,7 +82,7 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
    * with all. A process seen for the first time is given a cpid here.
    */
   List<ProcessInfo> processes(ListRequest request) {
-    Set<Long> inProgramCgroups = programCgroupMembers(true);
+    Set<Long> inProgramCgroups = programCgroupMembers();
     // With cgroups, Onefold's processes are the cgroups' members: read those alone, not all of
     // /proc (a node that runs nothing for Onefold answers at once).
     boolean everyProcess = request.getAll() || cgroups.isEmpty();
@@ -156,11 +156,7 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     Set<Long> pids = new HashSet<>(inProgramCgroups);
     synchronized (table) {
       table.get(cpid).ifPresent(entry -> pids.add(entry.pid()));
-      for (ProcessTable.Entry entry : table.all()) {
-        if (!entry.adopted() && entry.ending().isEmpty()) {
-          pids.add(entry.pid());
-        }
-      }
+      pids.addAll(startedSessions());
     }
     return pids;
   }
@@ -173,7 +169,10 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     return found;
   }
 
-  /** The sessions of the running started programs (their pids: setsid made them leaders). */
+  /**
+   * The running started programs' pids, which are also their sessions (setsid made them leaders).
+   * The caller holds the table's monitor.
+   */
   private Set<Long> startedSessions() {
     Set<Long> sessions = new HashSet<>();
     for (ProcessTable.Entry entry : table.all()) {
@@ -185,11 +184,11 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
   }
 
   /**
-   * The pids in started programs' cgroups (their whole trees, wherever they went). With sweep, the
-   * cgroups no one lives in any more are removed, except those of cpids the table still holds: a
-   * cpid reserved for a start has a cgroup its program has not entered yet.
+   * The pids in started programs' cgroups (their whole trees, wherever they went); and the cgroups
+   * no one lives in any more are removed, except those of cpids the table still holds: a cpid
+   * reserved for a start has a cgroup its program has not entered yet.
    */
-  private Set<Long> programCgroupMembers(boolean sweep) {
+  private Set<Long> programCgroupMembers() {
     if (cgroups.isEmpty()) {
       return Set.of();
     }
@@ -201,12 +200,10 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
         keep.add(program.getKey());
       }
     }
-    if (sweep) {
-      synchronized (table) {
-        keep.addAll(table.cpids());
-        // Under the table's monitor: no cpid is reserved (and its cgroup made) meanwhile.
-        cgroups.get().sweep(keep);
-      }
+    synchronized (table) {
+      keep.addAll(table.cpids());
+      // Under the table's monitor: no cpid is reserved (and its cgroup made) meanwhile.
+      cgroups.get().sweep(keep);
     }
     return pids;
   }
@@ -235,15 +232,16 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     if (found.isEmpty()) {
       return 0;
     }
-    Set<Long> inProgramCgroups = programCgroupMembers(false);
+    // One process's cgroup file, not every program's member list: this runs for every run.
+    boolean inProgramCgroup =
+        cgroups.isPresent() && cgroups.get().holds(Path.of("/proc", Long.toString(pid), "cgroup"));
     synchronized (table) {
       Optional<ProcessTable.Entry> known = table.byPid(found.get().seen());
       if (known.isPresent()) {
         return known.get().cpid();
       }
       boolean onefoldProcess =
-          startedSessions().contains(found.get().stat().session())
-              || inProgramCgroups.contains(pid);
+          inProgramCgroup || startedSessions().contains(found.get().stat().session());
       if (!onefoldProcess) {
         return 0;
       }

@@ -41,20 +41,14 @@ final class ProcessTable {
       boolean detached,
       Optional<Ending> ending) {
     Entry ended(Ending how) {
-      return new Entry(
-          cpid,
-          pid,
-          startTicks,
-          adopted,
-          uid,
-          argv,
-          startedMillis,
-          parentCpid,
-          detached,
-          Optional.of(how));
+      return with(parentCpid, Optional.of(how));
     }
 
     Entry withParent(long newParentCpid) {
+      return with(newParentCpid, ending);
+    }
+
+    private Entry with(long newParentCpid, Optional<Ending> newEnding) {
       return new Entry(
           cpid,
           pid,
@@ -65,7 +59,7 @@ final class ProcessTable {
           startedMillis,
           newParentCpid,
           detached,
-          ending);
+          newEnding);
     }
   }
 

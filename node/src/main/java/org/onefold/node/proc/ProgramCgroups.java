@@ -33,8 +33,12 @@ final class ProgramCgroups {
 
   private final Path base;
 
-  ProgramCgroups(Path base) {
+  /** The base as /proc/PID/cgroup names it: a path from the cgroup2 root ("/onefold-node2-..."). */
+  private final String baseInHierarchy;
+
+  ProgramCgroups(Path base, String baseInHierarchy) {
     this.base = base;
+    this.baseInHierarchy = baseInHierarchy;
   }
 
   /**
@@ -50,9 +54,10 @@ final class ProgramCgroups {
       }
       Path parent = mount.get().resolve(own.get().substring(1));
       removeEmptyLeftovers(parent, PREFIX + node + "-");
-      Path base = parent.resolve(PREFIX + node + "-" + run);
-      Files.createDirectories(base);
-      return Optional.of(new ProgramCgroups(base));
+      String name = PREFIX + node + "-" + run;
+      Path base = Files.createDirectories(parent.resolve(name));
+      String inHierarchy = (own.get().endsWith("/") ? own.get() : own.get() + "/") + name;
+      return Optional.of(new ProgramCgroups(base, inHierarchy));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -104,6 +109,20 @@ final class ProgramCgroups {
    */
   Path procsFileFor(int cpid) throws IOException {
     return Files.createDirectories(base.resolve(Integer.toString(cpid))).resolve("cgroup.procs");
+  }
+
+  /**
+   * Whether a process is in one of the programs' cgroups, by its cgroup file ({@code
+   * /proc/PID/cgroup}): one small read, where {@link #members} reads every program's.
+   */
+  boolean holds(Path processCgroupFile) {
+    try {
+      return ownCgroup(Files.readAllLines(processCgroupFile))
+          .filter(path -> path.startsWith(baseInHierarchy + "/"))
+          .isPresent();
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The pids in each program's cgroup, by the program's cpid; programs whose tree ended too. */

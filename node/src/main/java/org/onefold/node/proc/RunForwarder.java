@@ -17,7 +17,7 @@ import org.onefold.node.raft.MetaStateMachine;
 import org.onefold.node.transport.NodeChannels;
 import org.onefold.node.transport.PeerCredentials;
 import org.onefold.node.transport.StreamSender;
-import org.onefold.proto.Event;
+import org.onefold.proto.NodeDown;
 import org.onefold.proto.NodeRecord;
 import org.onefold.proto.NodeState;
 import org.onefold.proto.local.Error;
@@ -105,16 +105,13 @@ public final class RunForwarder {
     // The running node's death, as the cluster decides it, ends the run: the connection to it
     // may take far longer to fail (a cut cable sends no reset).
     MetaStateMachine.Listener nodeDown =
-        applied -> {
-          for (Event event : applied) {
-            if (event.hasNodeDown() && event.getNodeDown().getNode() == runningNode) {
-              String why =
-                  "node " + runningNode + " went down (" + event.getNodeDown().getReason() + ")";
-              // Listeners must not block the apply thread; telling the client may.
-              Thread.ofVirtual().name("run-lost").start(() -> events.lost(why));
-            }
-          }
-        };
+        MetaStateMachine.Listener.onNodeDown(
+            down -> {
+              if (down.getNode() == runningNode) {
+                // Listeners must not block the apply thread; telling the client may.
+                Thread.ofVirtual().name("run-lost").start(() -> events.lost(wentDown(down)));
+              }
+            });
     meta.stateMachine().addListener(nodeDown);
     ProcRpcGrpc.newStub(channels.to(target.getAddress())).run(events);
     try {
@@ -144,6 +141,11 @@ public final class RunForwarder {
   private long parentOf(PeerCredentials peer, boolean forParent) {
     long pid = forParent ? processes.parentPid(peer.pid()) : peer.pid();
     return pid <= 0 ? 0 : processes.cpidOf(pid);
+  }
+
+  /** How a client hears of the death of the node it ran on: "node N went down (reason)". */
+  static String wentDown(NodeDown down) {
+    return "node " + down.getNode() + " went down (" + down.getReason() + ")";
   }
 
   /** The user a call is made for, as this node's kernel named the caller; never a request's. */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
@@ -31,6 +32,7 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.MD5FileUtil;
 import org.onefold.proto.Event;
+import org.onefold.proto.NodeDown;
 import org.onefold.proto.meta.ErrorCode;
 import org.onefold.proto.meta.MetaCommand;
 import org.onefold.proto.meta.MetaQuery;
@@ -56,6 +58,19 @@ public final class MetaStateMachine extends BaseStateMachine {
     void applied(List<Event> events);
 
     default void leaderChanged(int leaderNode) {}
+
+    /**
+     * A listener to the NodeDown events alone; action runs on the apply thread, so must not block.
+     */
+    static Listener onNodeDown(Consumer<NodeDown> action) {
+      return events -> {
+        for (Event event : events) {
+          if (event.hasNodeDown()) {
+            action.accept(event.getNodeDown());
+          }
+        }
+      };
+    }
   }
 
   /** What takeSnapshot answers when there is nothing to snapshot yet (Ratis' convention). */

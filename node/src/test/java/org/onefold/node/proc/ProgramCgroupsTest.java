@@ -36,7 +36,7 @@ class ProgramCgroupsTest {
 
   @Test
   void members_are_read_per_program_and_other_entries_are_ignored() throws IOException {
-    ProgramCgroups cgroups = new ProgramCgroups(root);
+    ProgramCgroups cgroups = new ProgramCgroups(root, "/onefold-node2-run");
     Files.writeString(cgroups.procsFileFor(131073), "4242\n4250\n");
     Files.writeString(cgroups.procsFileFor(131074), "");
     Files.createDirectories(root.resolve("not-a-cpid"));
@@ -66,5 +66,19 @@ class ProgramCgroupsTest {
 
     assertThat(mount.resolve("onefold-node2-old")).doesNotExist();
     assertThat(mount.resolve("onefold-node2-new")).isDirectory();
+  }
+
+  @Test
+  void a_process_is_held_when_its_cgroup_is_under_a_programs() throws IOException {
+    ProgramCgroups cgroups = new ProgramCgroups(root, "/system.slice/onefold-node2-run");
+    Path inside =
+        Files.writeString(
+            root.resolve("inside"), "4:memory:/\n0::/system.slice/onefold-node2-run/131073\n");
+    Path outside = Files.writeString(root.resolve("outside"), "0::/system.slice/other\n");
+    Path base = Files.writeString(root.resolve("base"), "0::/system.slice/onefold-node2-run\n");
+    assertThat(cgroups.holds(inside)).isTrue();
+    assertThat(cgroups.holds(outside)).isFalse();
+    assertThat(cgroups.holds(base)).as("the daemon's own base is no program's").isFalse();
+    assertThat(cgroups.holds(root.resolve("gone"))).isFalse();
   }
 }

@@ -18,14 +18,20 @@ import org.onefold.proto.proc.RunStart;
  * Starts a program as its user, the way a login would leave it: its own session and process group
  * ({@code setsid}), the user's uid, gid and supplementary groups ({@code setpriv}, when the daemon
  * is root), the caller's umask and working directory (entered as the user), and exactly the
- * caller's environment. Each step execs the next, so the program keeps the pid Java saw.
+ * caller's environment. Each step execs the next, so the program keeps the pid Java saw:
  *
  * <pre>
- *   setsid setpriv --reuid U --regid G --groups ... --
- *       /bin/sh -c SCRIPT onefold-run UMASK CWD ROWS COLUMNS OUTPUT env -i NAME=VALUE... PROGRAM ARGS...
+ *   /bin/sh -c PREPARE onefold-prepare CGROUP_PROCS UMASK
+ *     setsid setpriv --reuid U --regid G --groups ... --
+ *       env -i -C CWD NAME=VALUE... PROGRAM ARGS...
  * </pre>
  *
- * The steps before the last {@code env} run with a fixed minimal environment: the caller's
+ * A program on a terminal, or detached, has one more step as the user before {@code env}: {@code
+ * /bin/sh -c SCRIPT} sets the terminal's size or redirects the streams. Each step is an exec, and
+ * an exec costs about a millisecond of a loaded node's time, which a quick {@code ssi onnode}
+ * notices: hence no shell as the user where {@code env -C} enters the directory as well.
+ *
+ * <p>The steps before the last {@code env} run with a fixed minimal environment: the caller's
  * environment (LD_PRELOAD and the like) must never reach a program that runs as root. A program not
  * found exits 127, one that cannot be executed 126, as in a shell (env(1) says so on stderr).
  */
@@ -51,16 +57,25 @@ final class ProgramLauncher {
           "_");
 
   /**
-   * Sets the mask, enters the directory as the user, and execs the rest. On a terminal (rows above
-   * 0) it first gives the terminal the caller's size: a size set from outside after the start may
-   * come after the program has read it. A detached program (OUTPUT not empty) gets /dev/null as
-   * stdin and OUTPUT, opened as the user after the cd, as stdout and stderr.
+   * Run first, as the daemon: moves the process into the program's cgroup when it has one (its
+   * cgroup.procs file, else an empty argument), so that the program and all it forks are in it from
+   * the start; and sets the umask, which every later step and the program inherit.
+   */
+  private static final String PREPARE =
+      "if [ -n \"$1\" ]; then echo $$ >\"$1\" || exit 1; fi; umask \"$2\" && shift 2 && exec"
+          + " \"$@\"";
+
+  /**
+   * As the user, on a terminal or detached: enters the directory and execs the rest. On a terminal
+   * (rows above 0) it first gives the terminal the caller's size: a size set from outside after the
+   * start may come after the program has read it. A detached program (OUTPUT not empty) gets
+   * /dev/null as stdin and OUTPUT, opened as the user after the cd, as stdout and stderr.
    */
   private static final String SCRIPT =
-      "[ \"$3\" -gt 0 ] && stty rows \"$3\" columns \"$4\" 2>/dev/null; "
-          + "umask \"$1\" && cd -- \"$2\" || exit 1; "
-          + "if [ -n \"$5\" ]; then exec </dev/null >>\"$5\" 2>&1 || exit 1; fi; "
-          + "shift 5; exec \"$@\"";
+      "[ \"$1\" -gt 0 ] && stty rows \"$1\" columns \"$2\" 2>/dev/null; "
+          + "cd -- \"$3\" || exit 1; "
+          + "if [ -n \"$4\" ]; then exec </dev/null >>\"$4\" 2>&1 || exit 1; fi; "
+          + "shift 4; exec \"$@\"";
 
   /** Where a detached program's output goes when the caller names no file. */
   static final String DETACHED_OUTPUT = "/dev/null";
@@ -110,12 +125,6 @@ final class ProgramLauncher {
   }
 
   /**
-   * Run as root before anything else when the program has a cgroup: moves the process into it, so
-   * that the program and all it forks are in it from the start.
-   */
-  private static final String ENTER_CGROUP = "echo $$ >\"$1\" || exit 1; shift; exec \"$@\"";
-
-  /**
    * The command line for start, run as who; with a cgroup, the first step moves the process into it
    * (its cgroup.procs file).
    */
@@ -124,9 +133,14 @@ final class ProgramLauncher {
       throw new IllegalArgumentException("no program to run");
     }
     List<String> line = new ArrayList<>();
-    cgroupProcs.ifPresent(
-        procs ->
-            line.addAll(List.of(SHELL, "-c", ENTER_CGROUP, "onefold-cgroup", procs.toString())));
+    line.addAll(
+        List.of(
+            SHELL,
+            "-c",
+            PREPARE,
+            "onefold-prepare",
+            cgroupProcs.map(Path::toString).orElse(""),
+            String.format("%04o", start.getUmask() & 0777)));
     if (!start.getTty()) {
       // On a terminal, the terminal's session is made by pty4j, with the terminal as the
       // session's controlling terminal; setsid would fork out of it.
@@ -142,24 +156,30 @@ final class ProgramLauncher {
               "--inh-caps=-all",
               "--"));
     }
-    line.addAll(
-        List.of(
-            SHELL,
-            "-c",
-            SCRIPT,
-            "onefold-run",
-            String.format("%04o", start.getUmask() & 0777),
-            start.getCwd().isEmpty() ? "/" : start.getCwd(),
-            Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getRows()) : 0),
-            Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getColumns()) : 0),
-            outputOf(start)));
-    line.addAll(List.of(ENV, "-i"));
+    String directory = start.getCwd().isEmpty() ? "/" : start.getCwd();
+    if (start.getTty() || start.getDetach()) {
+      line.addAll(
+          List.of(
+              SHELL,
+              "-c",
+              SCRIPT,
+              "onefold-run",
+              Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getRows()) : 0),
+              Integer.toString(start.getTty() ? Math.max(0, start.getWindow().getColumns()) : 0),
+              directory,
+              outputOf(start)));
+      line.addAll(List.of(ENV, "-i"));
+    } else {
+      // env enters the directory as the user; one it may not enter fails the start (status 125,
+      // env(1) says why on stderr).
+      line.addAll(List.of(ENV, "-i", "-C", directory));
+    }
     start.getEnvMap().entrySet().stream()
         .filter(variable -> !NOT_TRAVELLING.contains(variable.getKey()))
         .filter(variable -> !variable.getKey().isEmpty() && !variable.getKey().contains("="))
         .sorted(Map.Entry.comparingByKey())
         .forEach(variable -> line.add(variable.getKey() + "=" + variable.getValue()));
-    line.add("PWD=" + (start.getCwd().isEmpty() ? "/" : start.getCwd()));
+    line.add("PWD=" + directory);
     line.add("SSI_SOCKET=" + socket);
     line.addAll(start.getArgvList());
     return line;

@@ -3,6 +3,7 @@
 # as $1 (its jar, then the jars of cli/target/lib): makes what bin/ssi starts from.
 #   cli/target/ssi.aot       the JDK's AOT cache for commands that talk to a node
 #   cli/target/ssi-help.aot  a smaller one for ssi --help and --version
+#   cli/target/ssi-runs.aot  one for ssi onnode, run and onall, without protobuf
 #   cli/target/ssi.launch    the java, its options, the class path and the caches,
 #                            so that bin/ssi looks for nothing (see bin/ssi)
 # Each cache comes from a training run of org.onefold.cli.AotTraining with bin/ssi's
@@ -15,7 +16,7 @@ source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/java.sh"
 [[ $# -eq 1 ]] || { echo "usage: ssi-aot.sh CLASS_PATH" >&2; exit 2; }
 class_path="$1"
 target="$ONEFOLD_HOME/cli/target"
-rm -f "$target/ssi.aot" "$target/ssi-help.aot" "$target/ssi.launch"
+rm -f "$target/ssi.aot" "$target/ssi-help.aot" "$target/ssi-runs.aot" "$target/ssi.launch"
 
 if ! JAVA="$(onefold_find_java 2>/dev/null && echo "$JAVA")"; then
   echo "onefold: no JDK 25 found; ssi runs without its AOT cache" >&2
@@ -36,6 +37,7 @@ train() {
 }
 commands_cache="$(train "$target/ssi.aot" commands)"
 help_cache="$(train "$target/ssi-help.aot" help)"
+runs_cache="$(train "$target/ssi-runs.aot" runs)"
 
 {
   echo "# Written by bin/lib/ssi-aot.sh at build time; read by bin/ssi."
@@ -45,5 +47,6 @@ help_cache="$(train "$target/ssi-help.aot" help)"
   printf 'SSI_CLASS_PATH=%q\n' "$class_path"
   printf 'SSI_AOT_CACHE=%q\n' "$commands_cache"
   printf 'SSI_AOT_CACHE_HELP=%q\n' "$help_cache"
+  printf 'SSI_AOT_CACHE_RUNS=%q\n' "$runs_cache"
 } >"$target/ssi.launch.tmp"
 mv -f "$target/ssi.launch.tmp" "$target/ssi.launch"

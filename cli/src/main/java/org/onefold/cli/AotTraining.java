@@ -3,8 +3,14 @@ package org.onefold.cli;
 import com.google.protobuf.ByteString;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,12 +48,14 @@ import org.onefold.proto.proc.Started;
  * bin/ssi starts from.
  *
  * <p>Every class in a cache costs each start that maps it (the JDK loads them all up front, some 15
- * microseconds each here), so there are two: {@code help} trains the help, the version and a usage
- * error only, for {@code ssi --help} and {@code ssi --version}; {@code commands} also runs each
- * command that talks to a node, against a {@link StandInDaemon} with canned replies, so that
- * requests are built and replies parsed and printed as in real use: the client, protobuf and the
- * JDK's Unix sockets are then in the cache (about 2,000 classes, 3 times the help's). {@code up}
- * and {@code down} are left out: they start and stop processes. Output is discarded.
+ * microseconds each here), so there are three: {@code help} trains the help, the version and a
+ * usage error only, for {@code ssi --help} and {@code ssi --version}; {@code runs} trains {@code
+ * onnode}, {@code run} and {@code onall}, whose path writes its messages by hand and never loads
+ * protobuf's generated classes; {@code commands} also runs each other command that talks to a node,
+ * against a {@link StandInDaemon} with canned replies, so that requests are built and replies
+ * parsed and printed as in real use: the client, protobuf and the JDK's Unix sockets are then in
+ * the cache (about 2,000 classes, 3 times the help's). {@code up} and {@code down} are left out:
+ * they start and stop processes. Output is discarded.
  */
 public final class AotTraining {
   /** What every ssi start needs: parsing, the help, the version, a usage error. */
@@ -78,27 +86,48 @@ public final class AotTraining {
           List.of("reg", "ls", "prefix"),
           List.of("reg", "watch", "prefix"));
 
+  /**
+   * The commands that run a program on a node: their own cache, without protobuf's generated
+   * classes, which their path never loads (the client writes and reads a run's messages by hand).
+   */
+  private static final List<List<String>> RUN_LINES =
+      List.of(
+          List.of("onnode", "2", "true"),
+          List.of("onnode", "-d", "2", "true"),
+          List.of("run", "-v", "true"),
+          List.of("onall", "true"),
+          List.of("onnode", "--help"),
+          List.of("onnode", "two", "true"));
+
   private AotTraining() {}
 
-  /** {@code help} or {@code commands}: which cache this run trains. */
+  /** {@code help}, {@code runs} or {@code commands}: which cache this run trains. */
   public static void main(String[] arguments) throws IOException {
-    boolean commands =
-        switch (arguments.length == 1 ? arguments[0] : "") {
-          case "help" -> false;
-          case "commands" -> true;
-          default -> throw new IllegalArgumentException("usage: AotTraining help|commands");
-        };
-    run(HELP_LINES, Map.of());
-    if (!commands) {
-      return;
-    }
-    Path directory = Files.createTempDirectory("onefold-aot-training");
-    Path socket = directory.resolve("ssid.sock");
-    try (StandInDaemon daemon = new StandInDaemon(socket, Replies::answer, Replies::stream)) {
-      run(COMMAND_LINES, Map.of("SSI_SOCKET", socket.toString()));
-    } finally {
-      Files.deleteIfExists(socket);
-      Files.deleteIfExists(directory);
+    String cache = arguments.length == 1 ? arguments[0] : "";
+    switch (cache) {
+      case "help" -> run(HELP_LINES, Map.of());
+      case "runs", "commands" -> {
+        Path directory = Files.createTempDirectory("onefold-aot-training");
+        Path socket = directory.resolve("ssid.sock");
+        try (AutoCloseable daemon =
+            cache.equals("runs")
+                ? new CannedRuns(socket)
+                : new StandInDaemon(socket, Replies::answer, Replies::stream)) {
+          Map<String, String> environment = Map.of("SSI_SOCKET", socket.toString());
+          if (cache.equals("runs")) {
+            run(RUN_LINES, environment);
+          } else {
+            run(HELP_LINES, Map.of());
+            run(COMMAND_LINES, environment);
+          }
+        } catch (Exception e) {
+          throw new IOException("training " + cache + ": " + e.getMessage(), e);
+        } finally {
+          Files.deleteIfExists(socket);
+          Files.deleteIfExists(directory);
+        }
+      }
+      default -> throw new IllegalArgumentException("usage: AotTraining help|runs|commands");
     }
   }
 
@@ -114,6 +143,92 @@ public final class AotTraining {
               environment,
               system.onefoldHome());
       Ssi.run(console, line.toArray(String[]::new));
+    }
+  }
+
+  /**
+   * A stand-in daemon for the runs cache: it answers every connection's first frame (a run's start)
+   * with the same three responses, given as bytes so that no generated class is loaded, and closes
+   * the connection. AotTrainingTest reads them with the generated classes.
+   */
+  static final class CannedRuns implements AutoCloseable {
+    /** Response{run_event{started{cpid 131073, node 2, pid 7, placement "node 2 chosen"}}}. */
+    static final byte[] STARTED = {
+      0x1c,
+      (byte) 0x8a,
+      0x01,
+      0x19,
+      0x0a,
+      0x17,
+      0x08,
+      (byte) 0x81,
+      (byte) 0x80,
+      0x08,
+      0x10,
+      0x02,
+      0x18,
+      0x07,
+      0x22,
+      0x0d,
+      'n',
+      'o',
+      'd',
+      'e',
+      ' ',
+      '2',
+      ' ',
+      'c',
+      'h',
+      'o',
+      's',
+      'e',
+      'n'
+    };
+
+    /** Response{run_event{output{fd 1, data "\n"}}}. */
+    static final byte[] OUTPUT = {
+      0x0a, (byte) 0x8a, 0x01, 0x07, 0x12, 0x05, 0x08, 0x01, 0x12, 0x01, '\n'
+    };
+
+    /** Response{run_event{exited{status 0}}}. */
+    static final byte[] EXITED = {0x05, (byte) 0x8a, 0x01, 0x02, 0x1a, 0x00};
+
+    private final ServerSocketChannel server;
+
+    CannedRuns(Path socket) throws IOException {
+      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Thread.ofPlatform().daemon().name("canned-runs").start(this::serve);
+    }
+
+    private void serve() {
+      while (server.isOpen()) {
+        try (SocketChannel connection = server.accept()) {
+          InputStream in = Channels.newInputStream(connection);
+          // The start's frame: its length (a varint), then as many bytes.
+          long length = 0;
+          for (int shift = 0, next = 0x80; (next & 0x80) != 0; shift += 7) {
+            next = in.read();
+            if (next < 0) {
+              throw new IOException("no start");
+            }
+            length |= (long) (next & 0x7F) << shift;
+          }
+          in.readNBytes((int) length);
+          OutputStream out = Channels.newOutputStream(connection);
+          for (byte[] frame : List.of(STARTED, OUTPUT, EXITED)) {
+            out.write(frame);
+          }
+          out.flush();
+        } catch (IOException e) {
+          // That client went away; serve the next.
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
     }
   }
 

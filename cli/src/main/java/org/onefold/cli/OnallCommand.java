@@ -3,18 +3,21 @@ package org.onefold.cli;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.OnefoldException;
+import org.onefold.client.ProgramEvent;
 import org.onefold.client.ProgramRun;
-import org.onefold.proto.NodeState;
-import org.onefold.proto.local.NodeStatus;
-import org.onefold.proto.proc.RunEvent;
-import org.onefold.proto.proc.RunStart;
 
 /**
  * {@code ssi onall CMD [ARGS...]}: runs a program on every up node at once, as the calling user,
  * each output line prefixed with {@code nodeN: }. The programs get no input (as with pdsh). The
  * exit status is the highest of theirs (255 for a node that went down or could not be reached).
+ *
+ * <p>One request does it: the node this command talks to starts the runs and sends back every
+ * node's events on one connection, tagged with their node, and closes it when all have ended. So
+ * this command opens one connection whatever the cluster's size, and needs no list of nodes first.
  */
 final class OnallCommand implements Command {
   private final List<String> command = new ArrayList<>();
@@ -30,83 +33,79 @@ final class OnallCommand implements Command {
         .stopOptionsAtFirstParameter();
   }
 
+  /** One node's run as this command sees it: its line prefixers and its status once ended. */
+  private static final class NodeRun {
+    final LinePrefixer out;
+    final LinePrefixer err;
+    Integer status;
+
+    NodeRun(int node) {
+      out = new LinePrefixer("node" + node + ": ");
+      err = new LinePrefixer("node" + node + ": ");
+    }
+  }
+
   @Override
-  public int run(Ssi ssi) throws InterruptedException {
+  public int run(Ssi ssi) {
     Console console = ssi.console();
-    List<Integer> nodes = new ArrayList<>();
-    try (OnefoldClient client = ssi.client()) {
-      for (NodeStatus status : client.cluster().getNodesList()) {
-        if (status.getRecord().getState() == NodeState.NODE_UP) {
-          nodes.add(status.getRecord().getNode());
+    Map<Integer, NodeRun> runs = new TreeMap<>();
+    try (OnefoldClient client = ssi.client();
+        ProgramRun run = client.run(ProgramRunner.startOf(command, console).onAllNodes())) {
+      while (true) {
+        ProgramEvent event;
+        try {
+          event = run.next();
+        } catch (OnefoldException e) {
+          if (runs.isEmpty()) {
+            throw e;
+          }
+          // The node closed the connection: every run has ended (or this node went away).
+          break;
+        }
+        NodeRun node = runs.computeIfAbsent(event.node(), NodeRun::new);
+        // instanceof, not a pattern switch: see ProgramRunner.follow.
+        if (event instanceof ProgramEvent.Output output) {
+          boolean isErr = output.fd() == 2;
+          print(
+              isErr ? console.err() : console.out(),
+              (isErr ? node.err : node.out).feed(output.data()));
+        } else if (event instanceof ProgramEvent.Exited exited) {
+          finish(console, node);
+          node.status = exited.status();
+        } else if (event instanceof ProgramEvent.Lost lost) {
+          finish(console, node);
+          print(
+              console.err(), ("node" + event.node() + ": ssi: " + lost.reason() + "\n").getBytes());
+          node.status = ProgramRunner.STATUS_LOST;
         }
       }
     }
-    RunStart.Builder start = ProgramRunner.startOf(command, console);
-    int[] statuses = new int[nodes.size()];
-    List<Thread> runs = new ArrayList<>();
-    for (int i = 0; i < nodes.size(); i++) {
-      int index = i;
-      int node = nodes.get(i);
-      runs.add(
-          Thread.ofPlatform()
-              .name("node" + node)
-              .start(
-                  () -> statuses[index] = runOn(ssi, node, start.clone().setNode(node).build())));
-    }
-    for (Thread run : runs) {
-      run.join();
-    }
     int highest = 0;
-    for (int status : statuses) {
-      highest = Math.max(highest, status);
+    for (Map.Entry<Integer, NodeRun> node : runs.entrySet()) {
+      if (node.getValue().status == null) {
+        finish(console, node.getValue());
+        print(
+            console.err(),
+            ("node" + node.getKey() + ": ssi: lost the run: the connection to ssid ended\n")
+                .getBytes());
+        node.getValue().status = ProgramRunner.STATUS_LOST;
+      }
+      highest = Math.max(highest, node.getValue().status);
     }
     return highest;
   }
 
-  /** Runs start on node, printing its prefixed lines; its status. */
-  private static int runOn(Ssi ssi, int node, RunStart start) {
-    Console console = ssi.console();
-    LinePrefixer out = new LinePrefixer("node" + node + ": ");
-    LinePrefixer err = new LinePrefixer("node" + node + ": ");
-    try (OnefoldClient client = ssi.client();
-        ProgramRun run = client.run(start)) {
-      run.closeStdin();
-      while (true) {
-        RunEvent event = run.next();
-        switch (event.getKindCase()) {
-          case OUTPUT -> {
-            boolean isErr = event.getOutput().getFd() == 2;
-            print(
-                isErr ? console.err() : console.out(),
-                (isErr ? err : out).feed(event.getOutput().getData().toByteArray()));
-          }
-          case EXITED -> {
-            print(console.out(), out.finish());
-            print(console.err(), err.finish());
-            return event.getExited().getStatus();
-          }
-          case LOST -> {
-            print(console.out(), out.finish());
-            print(console.err(), err.finish());
-            print(console.err(), ("node" + node + ": ssi: " + event.getLost() + "\n").getBytes());
-            return ProgramRunner.STATUS_LOST;
-          }
-          case STARTED, KIND_NOT_SET -> {}
-        }
-      }
-    } catch (OnefoldException e) {
-      print(console.err(), ("node" + node + ": ssi: " + e.getMessage() + "\n").getBytes());
-      return ProgramRunner.STATUS_LOST;
-    }
+  /** Prints what is left of a node's last lines. */
+  private static void finish(Console console, NodeRun node) {
+    print(console.out(), node.out.finish());
+    print(console.err(), node.err.finish());
   }
 
   private static void print(PrintStream stream, byte[] lines) {
     if (lines.length == 0) {
       return;
     }
-    synchronized (stream) {
-      stream.writeBytes(lines);
-      stream.flush();
-    }
+    stream.writeBytes(lines);
+    stream.flush();
   }
 }

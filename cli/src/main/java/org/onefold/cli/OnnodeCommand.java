@@ -35,6 +35,6 @@ final class OnnodeCommand implements Command {
     if (node < 1) {
       throw new UsageError("node " + node + " is not a node number (1 or more)");
     }
-    return runner.run(ssi, ProgramRunner.startOf(command, ssi.console()).setNode(node));
+    return runner.run(ssi, ProgramRunner.startOf(command, ssi.console()).onNode(node));
   }
 }

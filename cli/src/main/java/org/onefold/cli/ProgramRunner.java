@@ -10,11 +10,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.OnefoldException;
+import org.onefold.client.ProgramEvent;
 import org.onefold.client.ProgramRun;
+import org.onefold.client.ProgramStart;
 import org.onefold.proto.local.Error;
-import org.onefold.proto.proc.RunEvent;
-import org.onefold.proto.proc.RunStart;
-import org.onefold.proto.proc.Window;
 
 /**
  * One program run from this terminal, as {@code ssi onnode} and {@code ssi run} make it: the start
@@ -61,37 +60,32 @@ final class ProgramRunner {
   }
 
   /** Runs start's program and returns ssi's exit status. */
-  int run(Ssi ssi, RunStart.Builder start) {
+  int run(Ssi ssi, ProgramStart start) {
     if (!output.isEmpty() && !detach) {
       throw new UsageError("-o FILE goes with -d (a program run in the foreground writes here)");
     }
     Console console = ssi.console();
-    start.setDetach(detach).setOutput(output);
+    ProgramStart run = detach ? start.detached(output) : start;
     Optional<LocalTerminal> terminal =
         noTerminal || detach || console.in() != System.in
             ? Optional.empty()
             : LocalTerminal.ofThisProcess();
-    terminal.ifPresent(
-        local -> {
-          start.setTty(true);
-          local
-              .size()
-              .ifPresent(
-                  size ->
-                      start.setWindow(Window.newBuilder().setRows(size[0]).setColumns(size[1])));
-        });
+    if (terminal.isPresent()) {
+      int[] size = terminal.get().size().orElse(new int[] {0, 0});
+      run = run.onTerminal(size[0], size[1]);
+    }
     // The terminal is made raw and the signals are caught before the run starts, so that a
     // Ctrl-Z typed at once already stops the remote job too.
     AtomicReference<ProgramRun> current = new AtomicReference<>();
     Runnable giveBack = terminal.map(local -> takeOver(local, current)).orElse(() -> {});
     try (OnefoldClient client = ssi.client();
-        ProgramRun run = client.run(start.build())) {
-      current.set(run);
-      RunEvent first = run.next();
+        ProgramRun program = client.run(run)) {
+      current.set(program);
+      ProgramEvent first = program.next();
       if (!detach) {
-        Thread.ofPlatform().daemon().name("stdin").start(() -> pumpStdin(console.in(), run));
+        Thread.ofPlatform().daemon().name("stdin").start(() -> pumpStdin(console.in(), program));
       }
-      return follow(first, run, console);
+      return follow(first, program, console);
     } catch (OnefoldException e) {
       if (e.code() == Error.Code.INVALID && e.getMessage().startsWith("no node ")) {
         console.err().println("ssi: " + e.getMessage());
@@ -161,41 +155,39 @@ final class ProgramRunner {
     }
   }
 
-  private int follow(RunEvent first, ProgramRun run, Console console) {
-    RunEvent event = first;
+  /**
+   * Prints the run's events until its end; its status. Tests with instanceof, not a pattern switch:
+   * that would cost every start the switch's bootstrap.
+   */
+  private int follow(ProgramEvent first, ProgramRun run, Console console) {
+    ProgramEvent event = first;
     int node = 0;
     while (true) {
-      switch (event.getKindCase()) {
-        case STARTED -> {
-          node = event.getStarted().getNode();
-          if (verbose && !event.getStarted().getPlacement().isEmpty()) {
-            console.err().println("ssi: " + event.getStarted().getPlacement());
-          }
-          if (verbose) {
-            console.err().println("ssi: cpid " + event.getStarted().getCpid() + " on node " + node);
-          }
-          if (detach) {
-            console.out().println(event.getStarted().getCpid());
-            return 0;
-          }
+      if (event instanceof ProgramEvent.Started started) {
+        node = started.node();
+        if (verbose && !started.placement().isEmpty()) {
+          console.err().println("ssi: " + started.placement());
         }
-        case OUTPUT -> {
-          var stream = event.getOutput().getFd() == 2 ? console.err() : console.out();
-          stream.writeBytes(event.getOutput().getData().toByteArray());
-          if (stream.checkError()) {
-            // The reader of our output is gone (head(1) had enough): end as a writer killed by
-            // SIGPIPE ends; closing the run hangs the program up.
-            return STATUS_BROKEN_PIPE;
-          }
+        if (verbose) {
+          console.err().println("ssi: cpid " + started.cpid() + " on node " + node);
         }
-        case EXITED -> {
-          return event.getExited().getStatus();
+        if (detach) {
+          console.out().println(started.cpid());
+          return 0;
         }
-        case LOST -> {
-          console.err().println("ssi: " + event.getLost());
-          return STATUS_LOST;
+      } else if (event instanceof ProgramEvent.Output output) {
+        var stream = output.fd() == 2 ? console.err() : console.out();
+        stream.writeBytes(output.data());
+        if (stream.checkError()) {
+          // The reader of our output is gone (head(1) had enough): end as a writer killed by
+          // SIGPIPE ends; closing the run hangs the program up.
+          return STATUS_BROKEN_PIPE;
         }
-        case KIND_NOT_SET -> {}
+      } else if (event instanceof ProgramEvent.Exited exited) {
+        return exited.status();
+      } else if (event instanceof ProgramEvent.Lost lost) {
+        console.err().println("ssi: " + lost.reason());
+        return STATUS_LOST;
       }
       try {
         event = run.next();
@@ -224,13 +216,11 @@ final class ProgramRunner {
    * A run of command as this command's caller: its directory, umask and environment; the program's
    * parent is the process that ran ssi (ssi only carries the request).
    */
-  static RunStart.Builder startOf(List<String> command, Console console) {
-    return RunStart.newBuilder()
-        .addAllArgv(command)
-        .setForParent(true)
-        .setCwd(Path.of("").toAbsolutePath().toString())
-        .setUmask(umask())
-        .putAllEnv(console.environment());
+  static ProgramStart startOf(List<String> command, Console console) {
+    return ProgramStart.of(command, Path.of("").toAbsolutePath().toString())
+        .withUmask(umask())
+        .withEnvironment(console.environment())
+        .forCallersParent();
   }
 
   /** This process's umask, which the program gets; 022 if the kernel does not show it. */

@@ -30,6 +30,6 @@ final class RunCommand implements Command {
 
   @Override
   public int run(Ssi ssi) {
-    return runner.run(ssi, ProgramRunner.startOf(command, ssi.console()).setChooseNode(true));
+    return runner.run(ssi, ProgramRunner.startOf(command, ssi.console()).onChosenNode());
   }
 }

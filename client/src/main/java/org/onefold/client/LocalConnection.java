@@ -1,5 +1,7 @@
 package org.onefold.client;
 
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,8 +15,17 @@ import org.onefold.proto.local.Error;
 import org.onefold.proto.local.Request;
 import org.onefold.proto.local.Response;
 
-/** One connection to the daemon's Unix socket: requests out, responses in, in order. */
+/**
+ * One connection to the daemon's Unix socket: requests out, responses in, in order. Each message is
+ * a frame: its length as a varint, then the message. Calls send generated messages; a program run
+ * sends and reads frames it wrote by hand ({@link RunWire}).
+ */
 final class LocalConnection implements AutoCloseable {
+  /** The largest response taken: a whole cluster's ps fits many times over. */
+  static final int FRAME_BYTES_MAX = 256 << 20;
+
+  private static final int INPUT_BUFFER_BYTES = 64 * 1024;
+
   private final Path socket;
   private final SocketChannel channel;
   private final InputStream input;
@@ -23,7 +34,8 @@ final class LocalConnection implements AutoCloseable {
   private LocalConnection(Path socket, SocketChannel channel) {
     this.socket = socket;
     this.channel = channel;
-    this.input = Channels.newInputStream(channel);
+    // Buffered: a frame's length is read a byte at a time.
+    this.input = new BufferedInputStream(Channels.newInputStream(channel), INPUT_BUFFER_BYTES);
     this.output = Channels.newOutputStream(channel);
   }
 
@@ -65,22 +77,58 @@ final class LocalConnection implements AutoCloseable {
     }
   }
 
+  /** Sends a frame: a message with its length before it. */
+  void sendFrame(byte[] frame) {
+    try {
+      output.write(frame);
+      output.flush();
+    } catch (IOException e) {
+      throw lost(e);
+    }
+  }
+
   /** The next response; throws if the daemon closed the connection or answered with an error. */
   Response receive() {
     Response response;
     try {
-      response = Response.parseDelimitedFrom(input);
+      response = Response.parseFrom(receiveFrame());
     } catch (IOException e) {
       throw lost(e);
-    }
-    if (response == null) {
-      throw new OnefoldException(
-          Error.Code.UNAVAILABLE, "ssid at " + socket + " closed the connection");
     }
     if (response.hasError()) {
       throw new OnefoldException(response.getError().getCode(), response.getError().getMessage());
     }
     return response;
+  }
+
+  /** The next frame's message; throws if the daemon closed the connection. */
+  byte[] receiveFrame() {
+    try {
+      int first = input.read();
+      if (first < 0) {
+        throw new OnefoldException(
+            Error.Code.UNAVAILABLE, "ssid at " + socket + " closed the connection");
+      }
+      long length = first & 0x7F;
+      for (int shift = 7, next = first; (next & 0x80) != 0; shift += 7) {
+        next = input.read();
+        if (next < 0 || shift > 28) {
+          throw new IOException("a broken frame length");
+        }
+        length |= (long) (next & 0x7F) << shift;
+      }
+      if (length > FRAME_BYTES_MAX) {
+        throw new IOException(
+            "a frame of " + length + " bytes, over the limit of " + FRAME_BYTES_MAX);
+      }
+      byte[] message = input.readNBytes((int) length);
+      if (message.length < length) {
+        throw new EOFException("the connection ended inside a frame");
+      }
+      return message;
+    } catch (IOException e) {
+      throw lost(e);
+    }
   }
 
   private OnefoldException lost(IOException e) {

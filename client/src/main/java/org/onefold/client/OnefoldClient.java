@@ -17,7 +17,6 @@ import org.onefold.proto.local.TokenRequest;
 import org.onefold.proto.local.WaitReply;
 import org.onefold.proto.local.WaitRequest;
 import org.onefold.proto.local.WhereRequest;
-import org.onefold.proto.proc.RunStart;
 
 /**
  * A connection to this node's daemon. Calls on one client take turns on one connection; watches and
@@ -101,10 +100,10 @@ public final class OnefoldClient implements AutoCloseable {
    * Starts start's program on its node (0: this client's node) as the calling user, on a connection
    * of its own. Fails at once if the node is unknown or down, or the start is refused.
    */
-  public ProgramRun run(RunStart start) {
+  public ProgramRun run(ProgramStart start) {
     LocalConnection dedicated = LocalConnection.open(socket);
     try {
-      dedicated.send(Request.newBuilder().setRun(start).build());
+      dedicated.sendFrame(RunWire.start(start));
     } catch (OnefoldException e) {
       dedicated.close();
       throw e;

@@ -1,11 +1,5 @@
 package org.onefold.client;
 
-import com.google.protobuf.ByteString;
-import org.onefold.proto.local.Request;
-import org.onefold.proto.proc.RunEvent;
-import org.onefold.proto.proc.RunInput;
-import org.onefold.proto.proc.Window;
-
 /**
  * A program running on some node, started by {@link OnefoldClient#run}: its events (started,
  * output, exited or lost) in order from {@link #next()}, and its stdin and signals through the
@@ -21,12 +15,12 @@ public final class ProgramRun implements AutoCloseable {
   /**
    * The next event; blocks until it comes. After exited or lost there is none: the next call fails.
    */
-  public RunEvent next() {
-    return connection.receive().getRunEvent();
+  public ProgramEvent next() {
+    return RunWire.event(connection.receiveFrame());
   }
 
   public void stdin(byte[] bytes, int offset, int length) {
-    send(RunInput.newBuilder().setStdin(ByteString.copyFrom(bytes, offset, length)).build());
+    send(RunWire.stdin(bytes, offset, length));
   }
 
   /**
@@ -36,7 +30,7 @@ public final class ProgramRun implements AutoCloseable {
    */
   public void closeStdin() {
     try {
-      send(RunInput.newBuilder().setStdinClosed(true).build());
+      send(RunWire.stdinClosed());
     } catch (OnefoldException e) {
       // Ended already; next() tells how.
     }
@@ -44,20 +38,17 @@ public final class ProgramRun implements AutoCloseable {
 
   /** Sends signal to the program's process group. */
   public void signal(int signal) {
-    send(RunInput.newBuilder().setSignal(signal).build());
+    send(RunWire.signal(signal));
   }
 
   /** The caller's terminal has a new size. */
   public void window(int rows, int columns) {
-    send(
-        RunInput.newBuilder()
-            .setWindow(Window.newBuilder().setRows(rows).setColumns(columns))
-            .build());
+    send(RunWire.windowChange(rows, columns));
   }
 
-  private void send(RunInput input) {
+  private void send(byte[] frame) {
     synchronized (connection) {
-      connection.send(Request.newBuilder().setRunInput(input).build());
+      connection.sendFrame(frame);
     }
   }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -26,7 +27,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.onefold.client.OnefoldClient;
 import org.onefold.client.OnefoldException;
-import org.onefold.proto.proc.RunStart;
+import org.onefold.client.ProgramEvent;
+import org.onefold.client.ProgramRun;
+import org.onefold.client.ProgramStart;
 
 /**
  * The single process space on a local cluster of three real daemons, used as a user uses it: {@code
@@ -169,13 +172,29 @@ class ProcessSpaceEndToEndTest {
     try (OnefoldClient client =
         OnefoldClient.connect(Path.of(cluster.environmentOf(1).get("SSI_SOCKET")))) {
       assertThatThrownBy(
-              () ->
-                  client
-                      .run(RunStart.newBuilder().setNode(2).addArgv("echo").addArgv(huge).build())
-                      .next())
+              () -> client.run(ProgramStart.of(List.of("echo", huge), "/").onNode(2)).next())
           .isInstanceOf(OnefoldException.class)
           .hasMessageContaining("cannot start echo")
           .hasMessageContaining("Argument list too long");
+
+      // On all nodes, each node's refusal is that node's lost run, and the others still report.
+      List<ProgramEvent> events = new ArrayList<>();
+      try (ProgramRun all = client.run(ProgramStart.of(List.of("echo", huge), "/").onAllNodes())) {
+        while (events.size() < 10) {
+          events.add(all.next());
+        }
+      } catch (OnefoldException closed) {
+        // The node closed the connection once every run had ended.
+      }
+      assertThat(events)
+          .allSatisfy(
+              event ->
+                  assertThat(event)
+                      .isInstanceOfSatisfying(
+                          ProgramEvent.Lost.class,
+                          lost -> assertThat(lost.reason()).contains("Argument list too long")))
+          .extracting(ProgramEvent::node)
+          .containsExactlyInAnyOrder(1, 2, 3);
     }
     Programs.Result after = cluster.ssiOn(1, "onnode", "2", "true");
     assertThat(after.status()).as("node 2 still runs programs").isZero();

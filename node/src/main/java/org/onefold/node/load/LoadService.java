@@ -10,7 +10,6 @@ import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.transport.NodeChannels;
 import org.onefold.proto.LoadVector;
 import org.onefold.proto.NodeRecord;
-import org.onefold.proto.NodeState;
 import org.onefold.proto.node.LoadsReply;
 import org.onefold.proto.node.LoadsRequest;
 import org.onefold.proto.node.NodeLoad;
@@ -89,12 +88,7 @@ public final class LoadService {
   public Optional<Placement.Choice> place() {
     List<Integer> up =
         meta.stateMachine()
-            .read(
-                state ->
-                    state.nodes().all().stream()
-                        .filter(record -> record.getState() == NodeState.NODE_UP)
-                        .map(NodeRecord::getNode)
-                        .toList());
+            .read(state -> state.nodes().up().stream().map(NodeRecord::getNode).toList());
     List<Integer> drawn = Placement.candidates(up, random);
     if (drawn.isEmpty()) {
       return Optional.empty();

@@ -59,8 +59,7 @@ public final class ClusterProcesses {
         meta.stateMachine()
             .read(
                 state ->
-                    state.nodes().all().stream()
-                        .filter(record -> record.getState() == NodeState.NODE_UP)
+                    state.nodes().up().stream()
                         .filter(
                             record ->
                                 request.getNode() == 0 || record.getNode() == request.getNode())

@@ -6,10 +6,12 @@ import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.onefold.node.load.LoadService;
 import org.onefold.node.load.Placement;
 import org.onefold.node.raft.MetaGroup;
@@ -35,7 +37,8 @@ import org.onefold.proto.proc.RunStart;
  * runs the program (this one too goes through its own ProcRpc, so that there is one path); for
  * {@code ssi run}, that node is the one {@link LoadService} places it on. Events come back to the
  * connection as the client reads them; the client's stdin and signals go out as the running node
- * takes them. A client that goes away cancels the call, which hangs the program up.
+ * takes them. A client that goes away cancels the call, which hangs the program up. For {@code ssi
+ * onall} one connection carries a run per up node, each event tagged with its node.
  *
  * <p>Threads: the connection's thread reads the client's inputs and sends them; gRPC's thread
  * writes the events to the connection, one at a time, and asks for the next only then.
@@ -72,6 +75,10 @@ public final class RunForwarder {
       OutputStream output,
       AutoCloseable connection)
       throws IOException {
+    if (request.getAllNodes()) {
+      serveAll(request, peer, inputs, output, connection);
+      return;
+    }
     int node = request.getNode() == 0 ? self : request.getNode();
     Optional<String> placement = Optional.empty();
     if (request.getChooseNode()) {
@@ -91,46 +98,142 @@ public final class RunForwarder {
       write(output, refusal.get());
       return;
     }
-    int runningNode = node;
-    NodeRecord target =
-        meta.stateMachine().read(state -> state.nodes().get(runningNode)).orElseThrow();
-    RunStart start =
+    Forward run =
+        forward(
+            request.toBuilder()
+                .setNode(node)
+                .setCredentials(vouchedFor(peer))
+                .setParentCpid(parentOf(peer, request.getForParent()))
+                .build(),
+            placement,
+            output,
+            connection,
+            false);
+    try {
+      while (!run.events().ended()) {
+        Optional<Request> next = inputs.next();
+        if (next.isEmpty()) {
+          break;
+        }
+        if (next.get().hasRunInput() && !next.get().getRunInput().hasStart()) {
+          run.events().inputs.send(next.get().getRunInput());
+        }
+      }
+    } catch (InterruptedIOException e) {
+      // The call ended while an input waited; its end has been written to the client.
+    } finally {
+      run.stop();
+    }
+  }
+
+  /**
+   * {@code ssi onall}: one run per up node, all at once, as one user with one parent; their stdin
+   * closed at once; their events, each tagged with its node, on the one connection as they come.
+   * The connection closes once every run has ended; a client that leaves ends them all.
+   */
+  private void serveAll(
+      RunStart request,
+      PeerCredentials peer,
+      RequestSource inputs,
+      OutputStream output,
+      AutoCloseable connection)
+      throws IOException {
+    List<Integer> up =
+        meta.stateMachine()
+            .read(state -> state.nodes().up().stream().map(NodeRecord::getNode).toList());
+    if (up.isEmpty()) {
+      write(output, error(Error.Code.UNAVAILABLE, "no node is up to run the program"));
+      return;
+    }
+    if (request.getArgvCount() == 0) {
+      write(output, error(Error.Code.INVALID, "no program to run"));
+      return;
+    }
+    RunStart each =
         request.toBuilder()
-            .setNode(node)
+            .setAllNodes(false)
+            .setChooseNode(false)
             .setCredentials(vouchedFor(peer))
             .setParentCpid(parentOf(peer, request.getForParent()))
             .build();
+    AtomicInteger running = new AtomicInteger(up.size());
+    List<Forward> runs = new ArrayList<>();
+    try {
+      for (int node : up) {
+        AtomicBoolean ended = new AtomicBoolean();
+        AutoCloseable lastEndCloses =
+            () -> {
+              if (ended.compareAndSet(false, true) && running.decrementAndGet() == 0) {
+                connection.close();
+              }
+            };
+        Forward run =
+            forward(
+                each.toBuilder().setNode(node).build(),
+                Optional.empty(),
+                output,
+                lastEndCloses,
+                true);
+        runs.add(run);
+        try {
+          run.events().inputs.send(RunInput.newBuilder().setStdinClosed(true).build());
+        } catch (InterruptedIOException e) {
+          // That run ended at once (refused or lost); its end has been written to the client.
+        }
+      }
+      // Nothing the client sends is for these runs; the end of its connection is its leaving.
+      while (runs.stream().anyMatch(run -> !run.events().ended())) {
+        if (inputs.next().isEmpty()) {
+          break;
+        }
+      }
+    } finally {
+      runs.forEach(Forward::stop);
+    }
+  }
 
-    Events events = new Events(node, placement, output, connection);
+  /** A run under way: its events' receiver, and the listener for its node's death. */
+  private record Forward(Events events, MetaStateMachine.Listener nodeDown, MetaGroup meta) {
+    void stop() {
+      meta.stateMachine().removeListener(nodeDown);
+      events.clientGone();
+    }
+  }
+
+  /**
+   * Starts start on its node through ProcRpc; events go to output, and onEnd is closed when the run
+   * is over. With refusalAsLost (a run among several), a refused start is that run's lost event
+   * rather than the connection's error.
+   */
+  private Forward forward(
+      RunStart start,
+      Optional<String> placement,
+      OutputStream output,
+      AutoCloseable onEnd,
+      boolean refusalAsLost)
+      throws IOException {
+    int node = start.getNode();
+    NodeRecord target = meta.stateMachine().read(state -> state.nodes().get(node)).orElseThrow();
+    Events events = new Events(node, placement, output, onEnd, refusalAsLost);
     // The running node's death, as the cluster decides it, ends the run: the connection to it
     // may take far longer to fail (a cut cable sends no reset).
     MetaStateMachine.Listener nodeDown =
         MetaStateMachine.Listener.onNodeDown(
             down -> {
-              if (down.getNode() == runningNode) {
+              if (down.getNode() == node) {
                 // Listeners must not block the apply thread; telling the client may.
                 Thread.ofVirtual().name("run-lost").start(() -> events.lost(wentDown(down)));
               }
             });
     meta.stateMachine().addListener(nodeDown);
     ProcRpcGrpc.newStub(channels.to(target.getAddress())).run(events);
+    Forward run = new Forward(events, nodeDown, meta);
     try {
       events.inputs.send(RunInput.newBuilder().setStart(start).build());
-      while (!events.ended()) {
-        Optional<Request> next = inputs.next();
-        if (next.isEmpty()) {
-          break;
-        }
-        if (next.get().hasRunInput() && !next.get().getRunInput().hasStart()) {
-          events.inputs.send(next.get().getRunInput());
-        }
-      }
     } catch (InterruptedIOException e) {
-      // The call ended while an input waited; its end has been written to the client.
-    } finally {
-      meta.stateMachine().removeListener(nodeDown);
-      events.clientGone();
+      // The call ended at once (refused or lost); its end has been written to the client.
     }
+    return run;
   }
 
   /**
@@ -211,18 +314,25 @@ public final class RunForwarder {
     private final int node;
     private final Optional<String> placement;
     private final OutputStream output;
-    private final AutoCloseable connection;
+    private final AutoCloseable onEnd;
+    private final boolean refusalAsLost;
     private final CountDownLatch end = new CountDownLatch(1);
     private volatile boolean started;
     private final AtomicBoolean told = new AtomicBoolean();
     private ClientCallStreamObserver<RunInput> call;
     StreamSender<RunInput> inputs;
 
-    Events(int node, Optional<String> placement, OutputStream output, AutoCloseable connection) {
+    Events(
+        int node,
+        Optional<String> placement,
+        OutputStream output,
+        AutoCloseable onEnd,
+        boolean refusalAsLost) {
       this.node = node;
       this.placement = placement;
       this.output = output;
-      this.connection = connection;
+      this.onEnd = onEnd;
+      this.refusalAsLost = refusalAsLost;
     }
 
     @Override
@@ -241,12 +351,11 @@ public final class RunForwarder {
       if (event.hasExited() && !told.compareAndSet(false, true)) {
         return;
       }
+      RunEvent.Builder tagged = event.toBuilder().setNode(node);
       if (event.hasStarted() && placement.isPresent()) {
-        event =
-            event.toBuilder()
-                .setStarted(event.getStarted().toBuilder().setPlacement(placement.get()))
-                .build();
+        tagged.setStarted(event.getStarted().toBuilder().setPlacement(placement.get()));
       }
+      event = tagged.build();
       try {
         write(output, Response.newBuilder().setRunEvent(event).build());
         call.request(1);
@@ -265,6 +374,8 @@ public final class RunForwarder {
         // Started, or maybe started: the running node broke away and the program's fate is
         // unknown (ssh, too, says 255 when the connection fails).
         lost("lost node " + node + ": " + describe(status));
+      } else if (refusalAsLost) {
+        tellOnce(lostEvent(describe(status)));
       } else {
         tellOnce(error(codeOf(status), describe(status)));
       }
@@ -272,8 +383,14 @@ public final class RunForwarder {
 
     /** The running node is gone: the client learns the run is lost, and the call ends. */
     void lost(String why) {
-      tellOnce(Response.newBuilder().setRunEvent(RunEvent.newBuilder().setLost(why)).build());
+      tellOnce(lostEvent(why));
       call.cancel(why, null);
+    }
+
+    private Response lostEvent(String why) {
+      return Response.newBuilder()
+          .setRunEvent(RunEvent.newBuilder().setLost(why).setNode(node))
+          .build();
     }
 
     /** Writes the run's last word to the client, once, and ends the run. */
@@ -300,7 +417,7 @@ public final class RunForwarder {
       end.countDown();
       try {
         // Wakes the connection's thread from its read of the client's next input.
-        connection.close();
+        onEnd.close();
       } catch (Exception e) {
         // Closed already.
       }

@@ -29,7 +29,8 @@ final class ProgramRunner {
   /** What a shell reports for a writer whose reader went away: 128 + SIGPIPE. */
   static final int STATUS_BROKEN_PIPE = 128 + 13;
 
-  private static final int STDIN_CHUNK_BYTES = 32 * 1024;
+  /** The most of stdin one input carries (the running node's output events are as large). */
+  private static final int STDIN_CHUNK_BYTES = 256 * 1024;
 
   boolean verbose;
   boolean noTerminal;

@@ -60,7 +60,7 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
   public ProcService(int node, int daemonUid, Path socket, InstantSource clock) throws IOException {
     ProgramLauncher.checkTools();
     this.node = node;
-    this.launcher = new ProgramLauncher(daemonUid, socket);
+    this.launcher = new ProgramLauncher(ProgramLauncher.Identity.ofThisProcess(), socket);
     this.clock = clock;
     this.table = new ProcessTable(node, Limits.PROCESSES_MAX);
     this.cgroups =

@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.onefold.proto.proc.Credentials;
 import org.onefold.proto.proc.RunStart;
@@ -34,6 +36,15 @@ import org.onefold.proto.proc.RunStart;
  * <p>The steps before the last {@code env} run with a fixed minimal environment: the caller's
  * environment (LD_PRELOAD and the like) must never reach a program that runs as root. A program not
  * found exits 127, one that cannot be executed 126, as in a shell (env(1) says so on stderr).
+ *
+ * <p>A caller who is the daemon's own user, with its groups (root, on a root daemon), crosses no
+ * privilege boundary: its program runs with its environment from the first step, which enters the
+ * directory too, and no {@code setpriv} or {@code env}; {@code setsid} then says what it could not
+ * execute, with the same statuses.
+ *
+ * <pre>
+ *   /bin/sh -c OWN onefold-prepare CGROUP_PROCS UMASK CWD setsid PROGRAM ARGS...
+ * </pre>
  */
 final class ProgramLauncher {
   /** Variables that describe the calling machine or session, not the program's. */
@@ -65,6 +76,11 @@ final class ProgramLauncher {
       "if [ -n \"$1\" ]; then echo $$ >\"$1\" || exit 1; fi; umask \"$2\" && shift 2 && exec"
           + " \"$@\"";
 
+  /** As PREPARE, for the daemon's own user: it also enters the directory ("$3"). */
+  private static final String OWN =
+      "if [ -n \"$1\" ]; then echo $$ >\"$1\" || exit 1; fi; umask \"$2\" && cd -- \"$3\" || exit"
+          + " 1; shift 3; exec \"$@\"";
+
   /**
    * As the user, on a terminal or detached: enters the directory and execs the rest. On a terminal
    * (rows above 0) it first gives the terminal the caller's size: a size set from outside after the
@@ -87,8 +103,48 @@ final class ProgramLauncher {
   private static final Map<String, String> WRAPPER_ENVIRONMENT =
       Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL", "C");
 
-  private final int daemonUid;
+  private final Identity daemon;
   private final Path socket;
+
+  /** Who a process is, as the kernel sees it: uid, gid, supplementary groups. */
+  record Identity(int uid, int gid, Set<Integer> groups) {
+    Identity {
+      groups = Set.copyOf(groups);
+    }
+
+    /** This process's real ids and groups, from /proc/self/status. */
+    static Identity ofThisProcess() throws IOException {
+      int uid = -1;
+      int gid = -1;
+      Set<Integer> groups = new HashSet<>();
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        String[] fields = line.split("\\s+");
+        switch (fields[0]) {
+          case "Uid:" -> uid = Integer.parseInt(fields[1]);
+          case "Gid:" -> gid = Integer.parseInt(fields[1]);
+          case "Groups:" -> {
+            for (int i = 1; i < fields.length; i++) {
+              groups.add(Integer.parseInt(fields[i]));
+            }
+          }
+          default -> {}
+        }
+      }
+      if (uid < 0 || gid < 0) {
+        throw new IOException("/proc/self/status shows no Uid or Gid line");
+      }
+      return new Identity(uid, gid, groups);
+    }
+
+    boolean is(Credentials who) {
+      return who.getUid() == uid
+          && who.getGid() == gid
+          && Set.copyOf(who.getGroupsList()).equals(groups);
+    }
+  }
+
+  /** A command line and the environment its first step starts with. */
+  record Launch(List<String> command, Map<String, String> environment) {}
 
   /**
    * @param daemonUid the uid this daemon runs as: root may start programs as anyone, another user
@@ -96,8 +152,8 @@ final class ProgramLauncher {
    * @param socket this node's local API socket, given to programs as SSI_SOCKET so that an ssi they
    *     run asks the node they run on
    */
-  ProgramLauncher(int daemonUid, Path socket) {
-    this.daemonUid = daemonUid;
+  ProgramLauncher(Identity daemon, Path socket) {
+    this.daemon = daemon;
     this.socket = socket;
   }
 
@@ -113,40 +169,42 @@ final class ProgramLauncher {
 
   /** Why this daemon may not start programs as who, or empty if it may. */
   String refusal(Credentials who) {
-    if (daemonUid == 0 || who.getUid() == daemonUid) {
+    if (daemon.uid() == 0 || who.getUid() == daemon.uid()) {
       return "";
     }
     return "this node's daemon runs as uid "
-        + daemonUid
+        + daemon.uid()
         + ", not root: it starts programs only for uid "
-        + daemonUid
+        + daemon.uid()
         + ", not for uid "
         + who.getUid();
   }
 
   /**
-   * The command line for start, run as who; with a cgroup, the first step moves the process into it
-   * (its cgroup.procs file).
+   * The command line for start, run as who, and the environment its first step starts with; with a
+   * cgroup, the first step moves the process into it (its cgroup.procs file).
    */
-  List<String> commandLine(RunStart start, Credentials who, Optional<Path> cgroupProcs) {
+  Launch commandLine(RunStart start, Credentials who, Optional<Path> cgroupProcs) {
     if (start.getArgvCount() == 0) {
       throw new IllegalArgumentException("no program to run");
     }
+    String procs = cgroupProcs.map(Path::toString).orElse("");
+    String umask = String.format("%04o", start.getUmask() & 0777);
+    String directory = start.getCwd().isEmpty() ? "/" : start.getCwd();
+    Map<String, String> environment = programEnvironment(start, directory);
     List<String> line = new ArrayList<>();
-    line.addAll(
-        List.of(
-            SHELL,
-            "-c",
-            PREPARE,
-            "onefold-prepare",
-            cgroupProcs.map(Path::toString).orElse(""),
-            String.format("%04o", start.getUmask() & 0777)));
+    if (daemon.is(who) && !start.getTty() && !start.getDetach()) {
+      line.addAll(List.of(SHELL, "-c", OWN, "onefold-prepare", procs, umask, directory, SETSID));
+      line.addAll(start.getArgvList());
+      return new Launch(line, environment);
+    }
+    line.addAll(List.of(SHELL, "-c", PREPARE, "onefold-prepare", procs, umask));
     if (!start.getTty()) {
       // On a terminal, the terminal's session is made by pty4j, with the terminal as the
       // session's controlling terminal; setsid would fork out of it.
       line.add(SETSID);
     }
-    if (daemonUid == 0) {
+    if (daemon.uid() == 0) {
       line.addAll(
           List.of(
               SETPRIV,
@@ -156,7 +214,6 @@ final class ProgramLauncher {
               "--inh-caps=-all",
               "--"));
     }
-    String directory = start.getCwd().isEmpty() ? "/" : start.getCwd();
     if (start.getTty() || start.getDetach()) {
       line.addAll(
           List.of(
@@ -174,15 +231,32 @@ final class ProgramLauncher {
       // env(1) says why on stderr).
       line.addAll(List.of(ENV, "-i", "-C", directory));
     }
-    start.getEnvMap().entrySet().stream()
-        .filter(variable -> !NOT_TRAVELLING.contains(variable.getKey()))
-        .filter(variable -> !variable.getKey().isEmpty() && !variable.getKey().contains("="))
-        .sorted(Map.Entry.comparingByKey())
-        .forEach(variable -> line.add(variable.getKey() + "=" + variable.getValue()));
-    line.add("PWD=" + directory);
-    line.add("SSI_SOCKET=" + socket);
+    environment.forEach((name, value) -> line.add(name + "=" + value));
     line.addAll(start.getArgvList());
-    return line;
+    return new Launch(line, WRAPPER_ENVIRONMENT);
+  }
+
+  /**
+   * The program's environment: the caller's, minus what must not travel and names no exec could
+   * pass, plus PWD and this node's SSI_SOCKET; in name order.
+   */
+  private Map<String, String> programEnvironment(RunStart start, String directory) {
+    Map<String, String> environment = new TreeMap<>();
+    start
+        .getEnvMap()
+        .forEach(
+            (name, value) -> {
+              if (!NOT_TRAVELLING.contains(name)
+                  && !name.isEmpty()
+                  && !name.contains("=")
+                  && name.indexOf('\0') < 0
+                  && value.indexOf('\0') < 0) {
+                environment.put(name, value);
+              }
+            });
+    environment.put("PWD", directory);
+    environment.put("SSI_SOCKET", socket.toString());
+    return environment;
   }
 
   /** The file a detached program writes to; empty for a program whose caller takes its output. */
@@ -207,9 +281,10 @@ final class ProgramLauncher {
    */
   Process launch(RunStart start, Credentials who, Optional<Path> cgroupProcs) throws IOException {
     if (start.getTty() && !start.getDetach()) {
+      Launch launch = commandLine(start, who, cgroupProcs);
       PtyProcessBuilder terminal =
-          new PtyProcessBuilder(commandLine(start, who, cgroupProcs).toArray(String[]::new))
-              .setEnvironment(WRAPPER_ENVIRONMENT)
+          new PtyProcessBuilder(launch.command().toArray(String[]::new))
+              .setEnvironment(launch.environment())
               .setDirectory("/")
               .setRedirectErrorStream(true)
               .setConsole(false);
@@ -220,9 +295,10 @@ final class ProgramLauncher {
       }
       return terminal.start();
     }
-    ProcessBuilder builder = new ProcessBuilder(commandLine(start, who, cgroupProcs));
+    Launch launch = commandLine(start, who, cgroupProcs);
+    ProcessBuilder builder = new ProcessBuilder(launch.command());
     builder.environment().clear();
-    builder.environment().putAll(WRAPPER_ENVIRONMENT);
+    builder.environment().putAll(launch.environment());
     builder.directory(Path.of("/").toFile());
     if (start.getDetach()) {
       // No one reads a detached program's pipes: what the wrapper says before its redirection

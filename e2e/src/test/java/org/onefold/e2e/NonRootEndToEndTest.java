@@ -106,6 +106,23 @@ class NonRootEndToEndTest {
   }
 
   @Test
+  @DisplayName("nobody cannot wait for root's program; root's own wait still gets its status")
+  void nobodyCannotWaitForRoot() {
+    Programs.Result started = cluster.ssiOn(1, "onnode", "-d", "2", "sh", "-c", "exit 7");
+    assertThat(started.status()).as(started.describe()).isZero();
+    String cpid = started.out().strip();
+
+    Programs.Result wait = ssiAsNobody(3, "wait", cpid);
+
+    assertThat(wait.status()).as(wait.describe()).isEqualTo(1);
+    assertThat(wait.errLines())
+        .containsExactly("ssi: wait: (" + cpid + ") - Operation not permitted");
+    Programs.Result rootWait = cluster.ssiOn(3, "wait", cpid);
+    assertThat(rootWait.status()).as(rootWait.describe()).isEqualTo(7);
+    assertThat(rootWait.out()).isEqualTo("7\n");
+  }
+
+  @Test
   @DisplayName("nobody cannot signal root's process: Operation not permitted, and it runs on")
   void nobodyCannotSignalRoot() throws Exception {
     String marker = Long.toString(System.nanoTime() % 100_000 + 600_000);

@@ -3,7 +3,7 @@ package org.onefold.node.transport;
 import java.io.IOException;
 
 /** A libc call failed; carries the call's name and errno, and the C library's text for it. */
-final class ErrnoException extends IOException {
+public final class ErrnoException extends IOException {
   private final String call;
   private final int errno;
 
@@ -17,7 +17,7 @@ final class ErrnoException extends IOException {
     return call;
   }
 
-  int errno() {
+  public int errno() {
     return errno;
   }
 

@@ -19,10 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The few libc socket calls the local API server needs, bound through the Foreign Function and
- * Memory API. The JDK's own Unix domain sockets cannot tell us the peer's pid, and the caller's
- * identity must come from the kernel (SO_PEERCRED), never from the request; so the server side
- * speaks to libc directly.
+ * The few libc calls the daemon makes itself, bound through the Foreign Function and Memory API:
+ * the socket calls of the local API server (the JDK's own Unix domain sockets cannot tell us the
+ * peer's pid, and the caller's identity must come from the kernel, SO_PEERCRED, never from the
+ * request), and the file and mount calls of the FUSE binding ({@code org.onefold.node.fs.fuse}),
+ * which opens /dev/fuse and mounts it (the public ones).
  *
  * <p>Each call captures errno right after the call returns (the JVM may clobber it otherwise) into
  * a per-thread segment, and a failed call throws {@link ErrnoException}. Callers decide which errno
@@ -35,7 +36,7 @@ import java.util.List;
  * strerror returns); the JVM must run with --enable-native-access=ALL-UNNAMED.
  */
 @SuppressWarnings("restricted")
-final class Libc {
+public final class Libc {
   static final int AF_UNIX = 1;
   static final int SOCK_STREAM = 1;
   static final int SOCK_CLOEXEC = 0x80000; // 02000000, same as O_CLOEXEC
@@ -50,7 +51,7 @@ final class Libc {
   static final int SHUT_RDWR = 2;
   static final int MSG_NOSIGNAL = 0x4000;
 
-  static final int EINTR = 4;
+  public static final int EINTR = 4;
   static final int EAGAIN = 11;
   static final int ENOMEM = 12;
   static final int ENFILE = 23;
@@ -60,6 +61,19 @@ final class Libc {
   static final int ENOBUFS = 105;
   static final int ECONNABORTED = 103;
   static final int ECONNRESET = 104;
+  public static final int ENOENT = 2;
+  public static final int ENODEV = 19;
+
+  public static final int O_RDWR = 2;
+  public static final int O_CLOEXEC = 0x80000;
+
+  /** mount(2) flags. */
+  public static final long MS_NOSUID = 2;
+
+  public static final long MS_NODEV = 4;
+
+  /** umount2(2): detach now, clean up once the mount is no longer busy. */
+  public static final int MNT_DETACH = 2;
 
   /** sizeof(sun_path) in struct sockaddr_un, the trailing NUL included. */
   static final int SUN_PATH_BYTES = 108;
@@ -105,6 +119,15 @@ final class Libc {
       downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle CLOSE =
       downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle OPEN =
+      downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle WRITE =
+      downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final MethodHandle MOUNT =
+      downcall(
+          "mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+  private static final MethodHandle UMOUNT2 =
+      downcall("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle KILL =
       downcall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle STRERROR =
@@ -240,8 +263,65 @@ final class Libc {
     }
   }
 
+  /** open(2) of path with flags; the new fd. */
+  public static int open(String path, int flags) throws ErrnoException {
+    MemorySegment state = callState.get();
+    int result;
+    try (Arena arena = Arena.ofConfined()) {
+      result = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags);
+    } catch (Throwable t) {
+      throw unexpected("open", t);
+    }
+    return check("open", result, state);
+  }
+
+  /** write(2): the number of bytes written. */
+  public static long write(int fd, MemorySegment buffer, long count) throws ErrnoException {
+    MemorySegment state = callState.get();
+    long result;
+    try {
+      result = (long) WRITE.invokeExact(state, fd, buffer, count);
+    } catch (Throwable t) {
+      throw unexpected("write", t);
+    }
+    return check("write", result, state);
+  }
+
+  /** mount(2) of source on target, of type, with flags and the file system's data string. */
+  public static void mount(String source, String target, String type, long flags, String data)
+      throws ErrnoException {
+    MemorySegment state = callState.get();
+    int result;
+    try (Arena arena = Arena.ofConfined()) {
+      result =
+          (int)
+              MOUNT.invokeExact(
+                  state,
+                  arena.allocateFrom(source),
+                  arena.allocateFrom(target),
+                  arena.allocateFrom(type),
+                  flags,
+                  arena.allocateFrom(data));
+    } catch (Throwable t) {
+      throw unexpected("mount", t);
+    }
+    check("mount", result, state);
+  }
+
+  /** umount2(2) of target with flags (MNT_DETACH). */
+  public static void umount2(String target, int flags) throws ErrnoException {
+    MemorySegment state = callState.get();
+    int result;
+    try (Arena arena = Arena.ofConfined()) {
+      result = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target), flags);
+    } catch (Throwable t) {
+      throw unexpected("umount2", t);
+    }
+    check("umount2", result, state);
+  }
+
   /** read(2): the number of bytes read, 0 at end of stream. */
-  static long read(int fd, MemorySegment buffer, long count) throws ErrnoException {
+  public static long read(int fd, MemorySegment buffer, long count) throws ErrnoException {
     MemorySegment state = callState.get();
     long result;
     try {
@@ -290,7 +370,7 @@ final class Libc {
     check("kill", result, state);
   }
 
-  static void close(int fd) throws ErrnoException {
+  public static void close(int fd) throws ErrnoException {
     MemorySegment state = callState.get();
     int result;
     try {

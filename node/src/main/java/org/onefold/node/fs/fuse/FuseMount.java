@@ -1,0 +1,142 @@
+package org.onefold.node.fs.fuse;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.onefold.node.transport.ErrnoException;
+import org.onefold.node.transport.Libc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A filesystem mounted with FUSE: /dev/fuse opened, mount(2)ed at the target (as root: the kernel
+ * checks CAP_SYS_ADMIN), and served by one reader thread until {@link #close} unmounts it. The
+ * mount is {@code allow_other,default_permissions}: every user sees it, and the kernel checks mode,
+ * owner and group against the caller as on a local filesystem.
+ *
+ * <p>Threads: the reader ("fuse-" + target) reads one request at a time (the kernel hands each to
+ * exactly one read), answers it through the session and writes the reply; close may come from any
+ * thread, and the reader then ends when read(2) says the mount is gone (ENODEV).
+ */
+public final class FuseMount implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
+
+  /** A request is at most a header, a few small structs and one write's data. */
+  private static final int READ_BUFFER_BYTES =
+      Math.max(FuseProtocol.MIN_READ_BUFFER_BYTES, FuseSession.WRITE_BYTES_MAX + 4096);
+
+  /** A reply is at most one read's data (the kernel asks for no more than a request's size). */
+  private static final int REPLY_BUFFER_BYTES = READ_BUFFER_BYTES + FuseProtocol.OUT_HEADER_BYTES;
+
+  private final Path target;
+  private final int device;
+  private final FuseSession session;
+  private final Thread reader;
+  private volatile boolean closing;
+
+  private FuseMount(Path target, int device, FuseSession session) {
+    this.target = target;
+    this.device = device;
+    this.session = session;
+    this.reader = Thread.ofPlatform().name("fuse-" + target).daemon().unstarted(this::serve);
+  }
+
+  /**
+   * Mounts filesystem at target (an existing directory) and starts serving it. Fails with the
+   * kernel's errno if the mount is refused (EPERM: not root; ENODEV: no FUSE in this kernel).
+   */
+  public static FuseMount mount(Path target, FuseFilesystem filesystem) throws IOException {
+    int device = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
+    try {
+      Libc.mount(
+          "onefold",
+          target.toString(),
+          "fuse.onefold",
+          Libc.MS_NOSUID | Libc.MS_NODEV,
+          "fd=" + device + ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions");
+    } catch (ErrnoException e) {
+      Libc.close(device);
+      throw new IOException("cannot mount FUSE at " + target + ": " + e.getMessage(), e);
+    }
+    FuseMount mount = new FuseMount(target, device, new FuseSession(filesystem));
+    mount.reader.start();
+    return mount;
+  }
+
+  public Path target() {
+    return target;
+  }
+
+  private void serve() {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buffer = arena.allocate(READ_BUFFER_BYTES);
+      MemorySegment replies = arena.allocate(REPLY_BUFFER_BYTES);
+      while (true) {
+        long count;
+        try {
+          count = Libc.read(device, buffer, READ_BUFFER_BYTES);
+        } catch (ErrnoException e) {
+          if (e.errno() == Libc.ENODEV) {
+            return; // Unmounted: the kernel has no more requests for us.
+          }
+          if (e.errno() == Libc.ENOENT || e.errno() == Libc.EINTR) {
+            continue; // The request was interrupted before we read it.
+          }
+          log.warn("reading /dev/fuse for {}: {}", target, e.getMessage());
+          return;
+        }
+        if (count == 0) {
+          return;
+        }
+        ByteBuffer request = buffer.asSlice(0, count).asByteBuffer();
+        Optional<byte[]> reply = session.answer(request);
+        if (reply.isPresent()) {
+          write(replies, reply.get());
+        }
+      }
+    } finally {
+      try {
+        Libc.close(device);
+      } catch (ErrnoException e) {
+        log.debug("closing /dev/fuse: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Writes reply through out (a reply is at most a read's data and its header). */
+  private void write(MemorySegment out, byte[] reply) {
+    if (reply.length > out.byteSize()) {
+      throw new IllegalStateException(
+          "a FUSE reply of " + reply.length + " bytes; at most " + out.byteSize() + " expected");
+    }
+    MemorySegment.copy(reply, 0, out, ValueLayout.JAVA_BYTE, 0, reply.length);
+    try {
+      Libc.write(device, out, reply.length);
+    } catch (ErrnoException e) {
+      // ENOENT: the request was interrupted and its caller gave up; nothing waits for the reply.
+      if (e.errno() != Libc.ENOENT && !closing) {
+        log.warn("replying on /dev/fuse for {}: {}", target, e.getMessage());
+      }
+    }
+  }
+
+  /** Unmounts (lazily: a busy mount goes once its last user leaves) and waits for the reader. */
+  @Override
+  public void close() throws IOException {
+    closing = true;
+    try {
+      Libc.umount2(target.toString(), Libc.MNT_DETACH);
+    } catch (ErrnoException e) {
+      throw new IOException("cannot unmount " + target + ": " + e.getMessage(), e);
+    }
+    try {
+      reader.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package org.onefold.node.fs.fuse;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The pure core of the binding: one request's bytes, as read from /dev/fuse, in; its reply's bytes,
+ * as written back, out. It negotiates the protocol on INIT, decodes each operation's input, calls
+ * the {@link FuseFilesystem}, and encodes its answer or its errno. No threads, no kernel:
+ * FuseSessionTest feeds it requests built by hand.
+ *
+ * <p>Operations not served yet answer ENOSYS, which the kernel remembers for most of them (it then
+ * stops asking, and the system call gets the errno Linux gives for "not supported").
+ */
+final class FuseSession {
+  /** The largest write this side takes (the kernel's default without FUSE_MAX_PAGES: 32 pages). */
+  static final int WRITE_BYTES_MAX = 128 * 1024;
+
+  /** How long the kernel may cache names and attributes: not at all, so changes show at once. */
+  private static final long VALID_SECONDS = 0;
+
+  private final FuseFilesystem filesystem;
+
+  /** The protocol's minor version agreed on INIT; 0 before it. */
+  private int minor;
+
+  FuseSession(FuseFilesystem filesystem) {
+    this.filesystem = filesystem;
+  }
+
+  /** The header of a request, struct fuse_in_header. */
+  record Header(int length, int opcode, long unique, long inode, int uid, int gid, int pid) {}
+
+  /**
+   * The reply to request (one whole message as one read(2) of /dev/fuse returned it); empty for the
+   * requests the kernel expects no reply to (FORGET, BATCH_FORGET, INTERRUPT).
+   */
+  Optional<byte[]> answer(ByteBuffer request) {
+    ByteBuffer in = request.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    if (in.remaining() < FuseProtocol.IN_HEADER_BYTES) {
+      throw new IllegalArgumentException(
+          "a FUSE request of "
+              + in.remaining()
+              + " bytes, shorter than its header ("
+              + FuseProtocol.IN_HEADER_BYTES
+              + ")");
+    }
+    Header header =
+        new Header(
+            in.getInt(),
+            in.getInt(),
+            in.getLong(),
+            in.getLong(),
+            in.getInt(),
+            in.getInt(),
+            in.getInt());
+    in.position(FuseProtocol.IN_HEADER_BYTES);
+    in.limit(Math.min(in.limit(), header.length()));
+    ByteBuffer body = in.slice().order(ByteOrder.LITTLE_ENDIAN);
+    switch (header.opcode()) {
+      case FuseProtocol.FORGET, FuseProtocol.BATCH_FORGET, FuseProtocol.INTERRUPT -> {
+        return Optional.empty();
+      }
+      default -> {}
+    }
+    try {
+      return Optional.of(reply(header, body));
+    } catch (FuseException e) {
+      return Optional.of(error(header.unique(), e.errno()));
+    }
+  }
+
+  private byte[] reply(Header header, ByteBuffer body) throws FuseException {
+    if (header.opcode() == FuseProtocol.INIT) {
+      return init(header, body);
+    }
+    if (minor == 0) {
+      throw new FuseException(FuseProtocol.EIO, "a request before INIT");
+    }
+    long inode = header.inode();
+    return switch (header.opcode()) {
+      case FuseProtocol.GETATTR -> attributesReply(header.unique(), filesystem.attributes(inode));
+      case FuseProtocol.LOOKUP -> entryReply(header.unique(), filesystem.lookup(inode, name(body)));
+      case FuseProtocol.OPEN, FuseProtocol.OPENDIR -> openReply(header.unique());
+      case FuseProtocol.READ -> {
+        body.getLong(); // fh
+        long offset = body.getLong();
+        int size = body.getInt();
+        yield reply(header.unique(), filesystem.read(inode, offset, size));
+      }
+      case FuseProtocol.READDIR -> {
+        body.getLong(); // fh
+        long offset = body.getLong();
+        int size = body.getInt();
+        yield reply(header.unique(), directory(filesystem.list(inode), offset, size));
+      }
+      case FuseProtocol.STATFS -> statfsReply(header.unique(), filesystem.usage());
+      case FuseProtocol.RELEASE,
+          FuseProtocol.RELEASEDIR,
+          FuseProtocol.FLUSH,
+          FuseProtocol.ACCESS,
+          FuseProtocol.DESTROY ->
+          reply(header.unique(), new byte[0]);
+      default -> throw new FuseException(FuseProtocol.ENOSYS, "opcode " + header.opcode());
+    };
+  }
+
+  /**
+   * FUSE_INIT: agrees on the protocol version (the kernel's minor, at most ours) and the features
+   * both sides have. A kernel of a newer major version is answered with ours alone, and asks again;
+   * an older one is refused.
+   */
+  private byte[] init(Header header, ByteBuffer body) throws FuseException {
+    int kernelMajor = body.getInt();
+    int kernelMinor = body.getInt();
+    int readAhead = body.getInt();
+    int kernelFlags = body.getInt();
+    if (kernelMajor < FuseProtocol.KERNEL_VERSION) {
+      throw new FuseException(FuseProtocol.EPROTO, "kernel FUSE protocol " + kernelMajor);
+    }
+    ByteBuffer out = message(header.unique(), 0, FuseProtocol.INIT_OUT_BYTES);
+    out.putInt(FuseProtocol.KERNEL_VERSION);
+    if (kernelMajor > FuseProtocol.KERNEL_VERSION) {
+      out.putInt(0);
+      return finish(out, 8);
+    }
+    minor = Math.min(kernelMinor, FuseProtocol.KERNEL_MINOR_VERSION);
+    out.putInt(minor);
+    out.putInt(readAhead);
+    out.putInt(kernelFlags & (FuseProtocol.ASYNC_READ | FuseProtocol.BIG_WRITES));
+    out.putShort((short) 16); // max_background
+    out.putShort((short) 12); // congestion_threshold
+    out.putInt(WRITE_BYTES_MAX);
+    out.putInt(1); // time_gran: nanoseconds
+    return finish(
+        out, minor < 23 ? FuseProtocol.INIT_OUT_BYTES_BEFORE_23 : FuseProtocol.INIT_OUT_BYTES);
+  }
+
+  private static String name(ByteBuffer body) {
+    int end = body.position();
+    while (end < body.limit() && body.get(end) != 0) {
+      end++;
+    }
+    byte[] bytes = new byte[end - body.position()];
+    body.get(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  private static byte[] attributesReply(long unique, FuseFilesystem.Attributes attributes) {
+    ByteBuffer out = message(unique, 0, FuseProtocol.ATTR_OUT_BYTES);
+    out.putLong(VALID_SECONDS).putInt(0).putInt(0);
+    putAttributes(out, attributes);
+    return finish(out, FuseProtocol.ATTR_OUT_BYTES);
+  }
+
+  private static byte[] entryReply(long unique, FuseFilesystem.Attributes attributes) {
+    ByteBuffer out = message(unique, 0, FuseProtocol.ENTRY_OUT_BYTES);
+    out.putLong(attributes.inode()).putLong(0); // nodeid, generation
+    out.putLong(VALID_SECONDS).putLong(VALID_SECONDS).putInt(0).putInt(0);
+    putAttributes(out, attributes);
+    return finish(out, FuseProtocol.ENTRY_OUT_BYTES);
+  }
+
+  /** struct fuse_attr. */
+  private static void putAttributes(ByteBuffer out, FuseFilesystem.Attributes attributes) {
+    out.putLong(attributes.inode())
+        .putLong(attributes.size())
+        .putLong((attributes.size() + 511) / 512) // blocks of 512 bytes
+        .putLong(attributes.seconds())
+        .putLong(attributes.seconds())
+        .putLong(attributes.seconds())
+        .putInt(0)
+        .putInt(0)
+        .putInt(0)
+        .putInt(attributes.mode())
+        .putInt(attributes.links())
+        .putInt(attributes.uid())
+        .putInt(attributes.gid())
+        .putInt(0) // rdev
+        .putInt(4096) // blksize
+        .putInt(0); // flags
+  }
+
+  /** An open needs no state yet: file handle 0, no flags. */
+  private static byte[] openReply(long unique) {
+    ByteBuffer out = message(unique, 0, FuseProtocol.OPEN_OUT_BYTES);
+    return finish(out, FuseProtocol.OPEN_OUT_BYTES);
+  }
+
+  private static byte[] statfsReply(long unique, FuseFilesystem.Usage usage) {
+    ByteBuffer out = message(unique, 0, FuseProtocol.STATFS_OUT_BYTES);
+    out.putLong(usage.blocks())
+        .putLong(usage.freeBlocks())
+        .putLong(usage.freeBlocks()) // available to non-root
+        .putLong(usage.files())
+        .putLong(usage.freeFiles())
+        .putInt(usage.blockSize())
+        .putInt(255) // namelen
+        .putInt(usage.blockSize()); // frsize
+    return finish(out, FuseProtocol.STATFS_OUT_BYTES);
+  }
+
+  /**
+   * The entries after offset (each entry's offset is its index plus one, the cookie the kernel
+   * gives back to continue), as many whole struct fuse_dirent records as fit in size bytes.
+   */
+  static byte[] directory(List<FuseFilesystem.DirectoryEntry> entries, long offset, int size) {
+    ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    for (int index = (int) Math.max(0, offset); index < entries.size(); index++) {
+      FuseFilesystem.DirectoryEntry entry = entries.get(index);
+      byte[] name = entry.name().getBytes(StandardCharsets.UTF_8);
+      int record = (FuseProtocol.DIRENT_NAME_OFFSET + name.length + 7) & ~7;
+      if (out.remaining() < record) {
+        break;
+      }
+      int start = out.position();
+      out.putLong(entry.inode()).putLong(index + 1).putInt(name.length).putInt(entry.mode() >>> 12);
+      out.put(name);
+      out.position(start + record);
+    }
+    byte[] bytes = new byte[out.position()];
+    out.flip().get(bytes);
+    return bytes;
+  }
+
+  private static byte[] reply(long unique, byte[] payload) {
+    ByteBuffer out = message(unique, 0, payload.length);
+    out.put(payload);
+    return finish(out, payload.length);
+  }
+
+  static byte[] error(long unique, int errno) {
+    return finish(message(unique, -errno, 0), 0);
+  }
+
+  /** A reply's buffer with its header's error and unique set; room for payload bytes after it. */
+  private static ByteBuffer message(long unique, int error, int payload) {
+    ByteBuffer out =
+        ByteBuffer.allocate(FuseProtocol.OUT_HEADER_BYTES + payload).order(ByteOrder.LITTLE_ENDIAN);
+    out.putInt(0).putInt(error).putLong(unique);
+    return out;
+  }
+
+  /** The reply's bytes: the header and its first payload bytes, the length in the header. */
+  private static byte[] finish(ByteBuffer out, int payload) {
+    int length = FuseProtocol.OUT_HEADER_BYTES + payload;
+    out.putInt(0, length);
+    byte[] bytes = new byte[length];
+    out.get(0, bytes);
+    return bytes;
+  }
+}

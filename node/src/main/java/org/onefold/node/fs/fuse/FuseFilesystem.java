@@ -1,29 +1,56 @@
 package org.onefold.node.fs.fuse;
 
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * A filesystem as the FUSE binding serves it: inode by inode, as the kernel asks (the low-level
  * interface; no paths). Inode 1 is the root. Failures are {@link FuseException}s with the errno
- * that Linux's own filesystems would give. Called on the mount's reader thread.
+ * that Linux's own filesystems would give; permissions are the kernel's to check (the mount is
+ * default_permissions). An operation a filesystem does not override answers EROFS: a read-only
+ * filesystem implements only the reading ones. Called on the mount's reader thread.
  */
 public interface FuseFilesystem {
   /** The root directory's inode number, fixed by the protocol (FUSE_ROOT_ID). */
   long ROOT = 1;
 
+  int EROFS = 30;
+
   /**
    * What stat(2) shows of an inode.
    *
    * @param mode file type and permission bits, as st_mode
-   * @param seconds the time of last modification, change and access, in seconds since the epoch
+   * @param accessNanos the times of last access, modification and change, since the epoch
    */
-  record Attributes(long inode, long size, int mode, int links, int uid, int gid, long seconds) {}
+  record Attributes(
+      long inode,
+      long size,
+      int mode,
+      int links,
+      int uid,
+      int gid,
+      long accessNanos,
+      long modifyNanos,
+      long changeNanos) {}
 
   /** One name in a directory, with its inode number and st_mode's file type bits. */
   record DirectoryEntry(String name, long inode, int mode) {}
 
   /** What statfs(2) shows. */
   record Usage(long blocks, long freeBlocks, long files, long freeFiles, int blockSize) {}
+
+  /** The process a request is for, as the kernel names it. */
+  record Caller(int uid, int gid, int pid) {}
+
+  /** What a setattr changes (an absent field stays); times in nanoseconds since the epoch. */
+  record Changes(
+      OptionalInt mode,
+      OptionalInt uid,
+      OptionalInt gid,
+      OptionalLong size,
+      OptionalLong accessNanos,
+      OptionalLong modifyNanos) {}
 
   Attributes attributes(long inode) throws FuseException;
 
@@ -37,4 +64,60 @@ public interface FuseFilesystem {
   byte[] read(long inode, long offset, int size) throws FuseException;
 
   Usage usage();
+
+  /** A file is opened (flags as open(2)'s); its inode lives until the last release. */
+  default void open(long inode, int flags) throws FuseException {}
+
+  default void release(long inode) throws FuseException {}
+
+  /**
+   * Makes a directory, regular file or fifo named name in parent, owned by caller; mode has the
+   * type bits and the permission bits with the umask applied.
+   */
+  default Attributes make(Caller caller, long parent, String name, int mode) throws FuseException {
+    throw readOnly();
+  }
+
+  default Attributes symlink(Caller caller, long parent, String name, String target)
+      throws FuseException {
+    throw readOnly();
+  }
+
+  default String readlink(long inode) throws FuseException {
+    throw new FuseException(FuseProtocol.EINVAL, "no symbolic links here");
+  }
+
+  default Attributes link(long inode, long parent, String name) throws FuseException {
+    throw readOnly();
+  }
+
+  default void unlink(long parent, String name) throws FuseException {
+    throw readOnly();
+  }
+
+  default void rmdir(long parent, String name) throws FuseException {
+    throw readOnly();
+  }
+
+  /** renameat2(2): flags 0, RENAME_NOREPLACE (1) or RENAME_EXCHANGE (2). */
+  default void rename(long parent, String name, long newParent, String newName, int flags)
+      throws FuseException {
+    throw readOnly();
+  }
+
+  default Attributes setAttributes(long inode, Changes changes) throws FuseException {
+    throw readOnly();
+  }
+
+  /** Writes data at offset of the file inode; the count written. */
+  default int write(long inode, long offset, byte[] data) throws FuseException {
+    throw readOnly();
+  }
+
+  /** Makes what was written to inode durable. */
+  default void fsync(long inode) throws FuseException {}
+
+  private static FuseException readOnly() {
+    return new FuseException(EROFS, "a read-only filesystem");
+  }
 }

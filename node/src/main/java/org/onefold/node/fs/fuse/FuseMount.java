@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.Optional;
 import org.onefold.node.transport.ErrnoException;
 import org.onefold.node.transport.Libc;
@@ -31,6 +32,9 @@ public final class FuseMount implements AutoCloseable {
 
   /** A reply is at most one read's data (the kernel asks for no more than a request's size). */
   private static final int REPLY_BUFFER_BYTES = READ_BUFFER_BYTES + FuseProtocol.OUT_HEADER_BYTES;
+
+  private static final ValueLayout.OfLong LONG_LITTLE_ENDIAN =
+      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
   private final Path target;
   private final int device;
@@ -62,7 +66,8 @@ public final class FuseMount implements AutoCloseable {
       Libc.close(device);
       throw new IOException("cannot mount FUSE at " + target + ": " + e.getMessage(), e);
     }
-    FuseMount mount = new FuseMount(target, device, new FuseSession(filesystem));
+    FuseMount mount =
+        new FuseMount(target, device, new FuseSession(filesystem, InstantSource.system()));
     mount.reader.start();
     return mount;
   }
@@ -93,7 +98,15 @@ public final class FuseMount implements AutoCloseable {
           return;
         }
         ByteBuffer request = buffer.asSlice(0, count).asByteBuffer();
-        Optional<byte[]> reply = session.answer(request);
+        Optional<byte[]> reply;
+        try {
+          reply = session.answer(request);
+        } catch (RuntimeException bug) {
+          // A bug in one operation: that call fails with EIO, the mount serves on, the log says.
+          log.error("FUSE request on {} failed", target, bug);
+          reply =
+              Optional.of(FuseSession.error(buffer.get(LONG_LITTLE_ENDIAN, 8), FuseProtocol.EIO));
+        }
         if (reply.isPresent()) {
           write(replies, reply.get());
         }

@@ -15,19 +15,48 @@ final class FuseProtocol {
   static final int LOOKUP = 1;
   static final int FORGET = 2;
   static final int GETATTR = 3;
+  static final int SETATTR = 4;
+  static final int READLINK = 5;
+  static final int SYMLINK = 6;
+  static final int MKNOD = 8;
+  static final int MKDIR = 9;
+  static final int UNLINK = 10;
+  static final int RMDIR = 11;
+  static final int RENAME = 12;
+  static final int LINK = 13;
   static final int OPEN = 14;
   static final int READ = 15;
+  static final int WRITE = 16;
   static final int STATFS = 17;
   static final int RELEASE = 18;
+  static final int FSYNC = 20;
   static final int FLUSH = 25;
   static final int INIT = 26;
   static final int OPENDIR = 27;
   static final int READDIR = 28;
   static final int RELEASEDIR = 29;
+  static final int FSYNCDIR = 30;
   static final int ACCESS = 34;
+  static final int CREATE = 35;
   static final int INTERRUPT = 36;
   static final int DESTROY = 38;
   static final int BATCH_FORGET = 42;
+  static final int RENAME2 = 45;
+
+  // struct fuse_setattr_in's valid bits
+  static final int FATTR_MODE = 1;
+  static final int FATTR_UID = 1 << 1;
+  static final int FATTR_GID = 1 << 2;
+  static final int FATTR_SIZE = 1 << 3;
+  static final int FATTR_ATIME = 1 << 4;
+  static final int FATTR_MTIME = 1 << 5;
+  static final int FATTR_ATIME_NOW = 1 << 7;
+  static final int FATTR_MTIME_NOW = 1 << 8;
+
+  /** sizeof(struct fuse_write_out). */
+  static final int WRITE_OUT_BYTES = 8;
+
+  static final int S_IFDIR = 0040000;
 
   /** sizeof(struct fuse_in_header) and sizeof(struct fuse_out_header). */
   static final int IN_HEADER_BYTES = 40;

@@ -3,8 +3,12 @@ package org.onefold.node.fs.fuse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * The pure core of the binding: one request's bytes, as read from /dev/fuse, in; its reply's bytes,
@@ -23,12 +27,15 @@ final class FuseSession {
   private static final long VALID_SECONDS = 0;
 
   private final FuseFilesystem filesystem;
+  private final InstantSource clock;
 
   /** The protocol's minor version agreed on INIT; 0 before it. */
   private int minor;
 
-  FuseSession(FuseFilesystem filesystem) {
+  /** clock: what "now" is for a setattr that sets a time to now (touch). */
+  FuseSession(FuseFilesystem filesystem, InstantSource clock) {
     this.filesystem = filesystem;
+    this.clock = clock;
   }
 
   /** The header of a request, struct fuse_in_header. */
@@ -81,31 +88,168 @@ final class FuseSession {
       throw new FuseException(FuseProtocol.EIO, "a request before INIT");
     }
     long inode = header.inode();
+    FuseFilesystem.Caller caller =
+        new FuseFilesystem.Caller(header.uid(), header.gid(), header.pid());
+    long unique = header.unique();
     return switch (header.opcode()) {
-      case FuseProtocol.GETATTR -> attributesReply(header.unique(), filesystem.attributes(inode));
-      case FuseProtocol.LOOKUP -> entryReply(header.unique(), filesystem.lookup(inode, name(body)));
-      case FuseProtocol.OPEN, FuseProtocol.OPENDIR -> openReply(header.unique());
+      case FuseProtocol.GETATTR -> attributesReply(unique, filesystem.attributes(inode));
+      case FuseProtocol.LOOKUP -> entryReply(unique, filesystem.lookup(inode, name(body)));
+      case FuseProtocol.OPEN -> {
+        filesystem.open(inode, body.getInt());
+        yield openReply(unique);
+      }
+      case FuseProtocol.OPENDIR -> openReply(unique);
       case FuseProtocol.READ -> {
         body.getLong(); // fh
         long offset = body.getLong();
         int size = body.getInt();
-        yield reply(header.unique(), filesystem.read(inode, offset, size));
+        yield reply(unique, filesystem.read(inode, offset, size));
       }
+      case FuseProtocol.WRITE -> write(unique, inode, body);
       case FuseProtocol.READDIR -> {
         body.getLong(); // fh
         long offset = body.getLong();
         int size = body.getInt();
-        yield reply(header.unique(), directory(filesystem.list(inode), offset, size));
+        yield reply(unique, directory(filesystem.list(inode), offset, size));
       }
-      case FuseProtocol.STATFS -> statfsReply(header.unique(), filesystem.usage());
-      case FuseProtocol.RELEASE,
-          FuseProtocol.RELEASEDIR,
+      case FuseProtocol.MKNOD -> {
+        int mode = body.getInt();
+        body.position(16); // rdev, umask, padding: the umask is applied to mode already
+        yield entryReply(unique, filesystem.make(caller, inode, name(body), mode));
+      }
+      case FuseProtocol.MKDIR -> {
+        int mode = body.getInt();
+        body.getInt(); // umask, applied already
+        yield entryReply(
+            unique, filesystem.make(caller, inode, name(body), FuseProtocol.S_IFDIR | mode));
+      }
+      case FuseProtocol.CREATE -> create(unique, caller, inode, body);
+      case FuseProtocol.SYMLINK -> {
+        String name = name(body);
+        yield entryReply(unique, filesystem.symlink(caller, inode, name, name(body)));
+      }
+      case FuseProtocol.READLINK ->
+          reply(unique, filesystem.readlink(inode).getBytes(StandardCharsets.UTF_8));
+      case FuseProtocol.LINK -> {
+        long target = body.getLong();
+        yield entryReply(unique, filesystem.link(target, inode, name(body)));
+      }
+      case FuseProtocol.UNLINK -> {
+        filesystem.unlink(inode, name(body));
+        yield reply(unique, new byte[0]);
+      }
+      case FuseProtocol.RMDIR -> {
+        filesystem.rmdir(inode, name(body));
+        yield reply(unique, new byte[0]);
+      }
+      case FuseProtocol.RENAME, FuseProtocol.RENAME2 -> {
+        long newParent = body.getLong();
+        int flags = 0;
+        if (header.opcode() == FuseProtocol.RENAME2) {
+          flags = body.getInt();
+          body.getInt(); // padding
+        }
+        String name = name(body);
+        filesystem.rename(inode, name, newParent, name(body), flags);
+        yield reply(unique, new byte[0]);
+      }
+      case FuseProtocol.SETATTR -> attributesReply(unique, setAttributes(inode, body));
+      case FuseProtocol.RELEASE -> {
+        filesystem.release(inode);
+        yield reply(unique, new byte[0]);
+      }
+      case FuseProtocol.FSYNC -> {
+        filesystem.fsync(inode);
+        yield reply(unique, new byte[0]);
+      }
+      case FuseProtocol.STATFS -> statfsReply(unique, filesystem.usage());
+      case FuseProtocol.RELEASEDIR,
           FuseProtocol.FLUSH,
+          FuseProtocol.FSYNCDIR,
           FuseProtocol.ACCESS,
           FuseProtocol.DESTROY ->
-          reply(header.unique(), new byte[0]);
+          reply(unique, new byte[0]);
       default -> throw new FuseException(FuseProtocol.ENOSYS, "opcode " + header.opcode());
     };
+  }
+
+  /** struct fuse_write_in, then the data: the count written, struct fuse_write_out. */
+  private byte[] write(long unique, long inode, ByteBuffer body) throws FuseException {
+    body.getLong(); // fh
+    long offset = body.getLong();
+    int size = body.getInt();
+    body.position(40); // write_flags, lock_owner, flags, padding
+    if (size > body.remaining()) {
+      throw new FuseException(FuseProtocol.EINVAL, "a write of " + size + " bytes with less data");
+    }
+    byte[] data = new byte[size];
+    body.get(data);
+    int written = filesystem.write(inode, offset, data);
+    ByteBuffer out = message(unique, 0, FuseProtocol.WRITE_OUT_BYTES);
+    out.putInt(written).putInt(0);
+    return finish(out, FuseProtocol.WRITE_OUT_BYTES);
+  }
+
+  /** struct fuse_create_in, then the name: made and opened, fuse_entry_out and fuse_open_out. */
+  private byte[] create(long unique, FuseFilesystem.Caller caller, long parent, ByteBuffer body)
+      throws FuseException {
+    int flags = body.getInt();
+    int mode = body.getInt();
+    body.position(16); // umask (applied already), open_flags
+    FuseFilesystem.Attributes made = filesystem.make(caller, parent, name(body), mode);
+    filesystem.open(made.inode(), flags);
+    byte[] entry = entryReply(unique, made);
+    ByteBuffer out = message(unique, 0, FuseProtocol.ENTRY_OUT_BYTES + FuseProtocol.OPEN_OUT_BYTES);
+    out.put(entry, FuseProtocol.OUT_HEADER_BYTES, FuseProtocol.ENTRY_OUT_BYTES);
+    return finish(out, FuseProtocol.ENTRY_OUT_BYTES + FuseProtocol.OPEN_OUT_BYTES);
+  }
+
+  /** struct fuse_setattr_in: what its valid bits name, as the filesystem's changes. */
+  private FuseFilesystem.Attributes setAttributes(long inode, ByteBuffer body)
+      throws FuseException {
+    int valid = body.getInt(0);
+    long size = body.getLong(16);
+    long atime = body.getLong(32);
+    long mtime = body.getLong(40);
+    int atimeNanos = body.getInt(56);
+    int mtimeNanos = body.getInt(60);
+    int mode = body.getInt(68);
+    int uid = body.getInt(76);
+    int gid = body.getInt(80);
+    Instant instant = clock.instant();
+    long now = instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    FuseFilesystem.Changes changes =
+        new FuseFilesystem.Changes(
+            (valid & FuseProtocol.FATTR_MODE) != 0 ? OptionalInt.of(mode) : OptionalInt.empty(),
+            (valid & FuseProtocol.FATTR_UID) != 0 ? OptionalInt.of(uid) : OptionalInt.empty(),
+            (valid & FuseProtocol.FATTR_GID) != 0 ? OptionalInt.of(gid) : OptionalInt.empty(),
+            (valid & FuseProtocol.FATTR_SIZE) != 0 ? OptionalLong.of(size) : OptionalLong.empty(),
+            time(
+                valid,
+                FuseProtocol.FATTR_ATIME,
+                FuseProtocol.FATTR_ATIME_NOW,
+                atime,
+                atimeNanos,
+                now),
+            time(
+                valid,
+                FuseProtocol.FATTR_MTIME,
+                FuseProtocol.FATTR_MTIME_NOW,
+                mtime,
+                mtimeNanos,
+                now));
+    return filesystem.setAttributes(inode, changes);
+  }
+
+  private static OptionalLong time(
+      int valid, int given, int givenNow, long seconds, int nanos, long now) {
+    if ((valid & givenNow) != 0) {
+      return OptionalLong.of(now);
+    }
+    if ((valid & given) != 0) {
+      return OptionalLong.of(seconds * 1_000_000_000L + nanos);
+    }
+    return OptionalLong.empty();
   }
 
   /**
@@ -139,6 +283,7 @@ final class FuseSession {
         out, minor < 23 ? FuseProtocol.INIT_OUT_BYTES_BEFORE_23 : FuseProtocol.INIT_OUT_BYTES);
   }
 
+  /** A NUL-terminated name at the body's position, which moves past it. */
   private static String name(ByteBuffer body) {
     int end = body.position();
     while (end < body.limit() && body.get(end) != 0) {
@@ -146,6 +291,9 @@ final class FuseSession {
     }
     byte[] bytes = new byte[end - body.position()];
     body.get(bytes);
+    if (body.hasRemaining()) {
+      body.get(); // The NUL, so that a second name (rename's, symlink's target) reads next.
+    }
     return new String(bytes, StandardCharsets.UTF_8);
   }
 
@@ -169,12 +317,12 @@ final class FuseSession {
     out.putLong(attributes.inode())
         .putLong(attributes.size())
         .putLong((attributes.size() + 511) / 512) // blocks of 512 bytes
-        .putLong(attributes.seconds())
-        .putLong(attributes.seconds())
-        .putLong(attributes.seconds())
-        .putInt(0)
-        .putInt(0)
-        .putInt(0)
+        .putLong(Math.floorDiv(attributes.accessNanos(), 1_000_000_000L))
+        .putLong(Math.floorDiv(attributes.modifyNanos(), 1_000_000_000L))
+        .putLong(Math.floorDiv(attributes.changeNanos(), 1_000_000_000L))
+        .putInt((int) Math.floorMod(attributes.accessNanos(), 1_000_000_000L))
+        .putInt((int) Math.floorMod(attributes.modifyNanos(), 1_000_000_000L))
+        .putInt((int) Math.floorMod(attributes.changeNanos(), 1_000_000_000L))
         .putInt(attributes.mode())
         .putInt(attributes.links())
         .putInt(attributes.uid())

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** The session against requests built as the kernel writes them, replies read as it reads them. */
 class FuseSessionTest {
-  private final FuseSession session = new FuseSession(new HelloFilesystem());
+  private final FuseSession session =
+      new FuseSession(new HelloFilesystem(), InstantSource.system());
   private long unique = 1;
 
   /** A request: struct fuse_in_header (uid 1000), then body. */
@@ -77,7 +79,7 @@ class FuseSessionTest {
     out.getInt();
     assertThat(out.getInt()).as("max_write").isEqualTo(FuseSession.WRITE_BYTES_MAX);
 
-    FuseSession older = new FuseSession(new HelloFilesystem());
+    FuseSession older = new FuseSession(new HelloFilesystem(), InstantSource.system());
     byte[] reply = older.answer(request(FuseProtocol.INIT, 0, initBody(7, 19, 0))).orElseThrow();
     assertThat(reply).hasSize(FuseProtocol.OUT_HEADER_BYTES + 24);
     assertThat(ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).getInt(20)).isEqualTo(19);

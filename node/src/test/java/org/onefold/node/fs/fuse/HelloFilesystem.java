@@ -9,14 +9,15 @@ final class HelloFilesystem implements FuseFilesystem {
   static final long HELLO = 2;
   static final byte[] TEXT = "hello, cluster\n".getBytes(StandardCharsets.UTF_8);
   static final long SECONDS = 1_700_000_000L;
+  static final long NANOS = SECONDS * 1_000_000_000L + 250;
 
   @Override
   public Attributes attributes(long inode) throws FuseException {
     if (inode == ROOT) {
-      return new Attributes(ROOT, 0, 0040755, 2, 0, 0, SECONDS);
+      return new Attributes(ROOT, 0, 0040755, 2, 0, 0, NANOS, NANOS, NANOS);
     }
     if (inode == HELLO) {
-      return new Attributes(HELLO, TEXT.length, 0100644, 1, 0, 0, SECONDS);
+      return new Attributes(HELLO, TEXT.length, 0100644, 1, 0, 0, NANOS, NANOS, NANOS);
     }
     throw new FuseException(FuseProtocol.ENOENT, "no inode " + inode);
   }

@@ -1,0 +1,140 @@
+package org.onefold.node.fs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Files' data on disk, in chunks: inode N's bytes from k * CHUNK_BYTES on are in the file {@code
+ * DIR/N/k}, which may be shorter than a chunk or missing (a hole: zeros). So a file may be larger
+ * than memory, a sparse file costs only what was written, and a truncation drops whole chunks. The
+ * namespace keeps each file's size; reads stop there.
+ *
+ * <p>Not thread-safe: called by the thread that applies the filesystem's operations.
+ */
+public final class ChunkStore {
+  public static final int CHUNK_BYTES = 1 << 20;
+
+  private final Path directory;
+
+  public ChunkStore(Path directory) throws IOException {
+    this.directory = Files.createDirectories(directory);
+  }
+
+  /** Up to size bytes of inode from offset, for a file of fileSize bytes; holes read as zeros. */
+  public byte[] read(long inode, long offset, int size, long fileSize) throws IOException {
+    if (offset >= fileSize || size <= 0) {
+      return new byte[0];
+    }
+    byte[] bytes = new byte[(int) Math.min(size, fileSize - offset)];
+    int done = 0;
+    while (done < bytes.length) {
+      long at = offset + done;
+      long chunk = at / CHUNK_BYTES;
+      int within = (int) (at % CHUNK_BYTES);
+      int count = Math.min(bytes.length - done, CHUNK_BYTES - within);
+      Path file = chunk(inode, chunk);
+      if (Files.exists(file)) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+          ByteBuffer target = ByteBuffer.wrap(bytes, done, count);
+          long position = within;
+          while (target.hasRemaining()) {
+            int read = channel.read(target, position);
+            if (read < 0) {
+              break; // The rest of this chunk is a hole: the zeros are there already.
+            }
+            position += read;
+          }
+        }
+      }
+      done += count;
+    }
+    return bytes;
+  }
+
+  /** Writes data at offset of inode; the end of the write (the file's size is the caller's). */
+  public long write(long inode, long offset, byte[] data, int from, int length) throws IOException {
+    int done = 0;
+    while (done < length) {
+      long at = offset + done;
+      long chunk = at / CHUNK_BYTES;
+      int within = (int) (at % CHUNK_BYTES);
+      int count = Math.min(length - done, CHUNK_BYTES - within);
+      Path file = chunk(inode, chunk);
+      Files.createDirectories(file.getParent());
+      try (FileChannel channel =
+          FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        ByteBuffer source = ByteBuffer.wrap(data, from + done, count);
+        long position = within;
+        while (source.hasRemaining()) {
+          position += channel.write(source, position);
+        }
+      }
+      done += count;
+    }
+    return offset + length;
+  }
+
+  /** Cuts inode's data to size: chunks past it go, the last one is cut short. */
+  public void truncate(long inode, long size) throws IOException {
+    Path files = directory.resolve(Long.toString(inode));
+    if (!Files.isDirectory(files)) {
+      return;
+    }
+    long keep = (size + CHUNK_BYTES - 1) / CHUNK_BYTES;
+    try (Stream<Path> chunks = Files.list(files)) {
+      for (Path chunk : chunks.toList()) {
+        long index = Long.parseLong(chunk.getFileName().toString());
+        if (index >= keep) {
+          Files.deleteIfExists(chunk);
+        } else if (index == keep - 1 && size % CHUNK_BYTES != 0) {
+          try (FileChannel channel = FileChannel.open(chunk, StandardOpenOption.WRITE)) {
+            channel.truncate(size % CHUNK_BYTES);
+          }
+        }
+      }
+    }
+  }
+
+  /** Drops all of inode's data. */
+  public void delete(long inode) throws IOException {
+    Path files = directory.resolve(Long.toString(inode));
+    try (Stream<Path> walk = Files.walk(files)) {
+      for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (NoSuchFileException e) {
+      // Nothing was ever written.
+    }
+  }
+
+  /** The size of the disk under the store, and what is free on it for this process. */
+  public record Space(long totalBytes, long usableBytes) {}
+
+  public Space space() throws IOException {
+    FileStore store = Files.getFileStore(directory);
+    return new Space(store.getTotalSpace(), store.getUsableSpace());
+  }
+
+  /** How many chunk files inode has on disk (for tests of sparse files). */
+  long chunksOf(long inode) throws IOException {
+    Path files = directory.resolve(Long.toString(inode));
+    if (!Files.isDirectory(files)) {
+      return 0;
+    }
+    try (Stream<Path> chunks = Files.list(files)) {
+      return chunks.count();
+    }
+  }
+
+  private Path chunk(long inode, long index) {
+    return directory.resolve(Long.toString(inode)).resolve(Long.toString(index));
+  }
+}

@@ -1,0 +1,160 @@
+package org.onefold.node.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.onefold.node.fs.fuse.FuseMount;
+
+/** The CFS's operations through a real FUSE mount, with plain file calls, as programs make them. */
+class LocalFilesystemMountTest {
+  @TempDir Path directory;
+  private ChunkStore chunks;
+  private FuseMount mount;
+  private Path root;
+
+  @BeforeEach
+  void mount() throws IOException {
+    assumeTrue(
+        new com.sun.security.auth.module.UnixSystem().getUid() == 0,
+        "needs root: mount(2) of a FUSE filesystem needs CAP_SYS_ADMIN");
+    assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse (the fuse kernel module)");
+    root = Files.createDirectory(directory.resolve("mnt"));
+    chunks = new ChunkStore(directory.resolve("chunks"));
+    InstantSource clock = InstantSource.system();
+    Namespace namespace =
+        new Namespace(0755, 0, 0, clock.instant().getEpochSecond() * 1_000_000_000L);
+    mount = FuseMount.mount(root, new LocalFilesystem(namespace, chunks, clock));
+  }
+
+  @AfterEach
+  void unmount() throws IOException {
+    if (mount != null) {
+      mount.close();
+    }
+  }
+
+  private List<String> names(Path path) throws IOException {
+    try (Stream<Path> listed = Files.list(path)) {
+      return listed.map(entry -> entry.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  @DisplayName("write, append, read back, truncate: the bytes and the size a local file has")
+  void writeAppendReadTruncate() throws IOException {
+    Path file = root.resolve("notes.txt");
+    Files.writeString(file, "abc");
+    Files.writeString(file, "def", StandardOpenOption.APPEND);
+    assertThat(Files.readString(file)).isEqualTo("abcdef");
+    assertThat(Files.size(file)).isEqualTo(6);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.truncate(2);
+    }
+    assertThat(Files.readString(file)).isEqualTo("ab");
+    Files.writeString(file, "x", StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+    assertThat(Files.readString(file)).isEqualTo("x");
+    assertThatThrownBy(() -> Files.writeString(file, "y", StandardOpenOption.CREATE_NEW))
+        .isInstanceOf(FileAlreadyExistsException.class);
+  }
+
+  @Test
+  @DisplayName("a sparse file: a hole reads as zeros and takes no chunk")
+  void sparseFile() throws IOException {
+    Path file = root.resolve("sparse");
+    long offset = 3L * ChunkStore.CHUNK_BYTES + 10;
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap(new byte[] {7}), offset);
+    }
+    assertThat(Files.size(file)).isEqualTo(offset + 1);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer hole = ByteBuffer.allocate(4096);
+      channel.read(hole, ChunkStore.CHUNK_BYTES);
+      assertThat(hole.array()).containsOnly(0);
+      ByteBuffer last = ByteBuffer.allocate(1);
+      channel.read(last, offset);
+      assertThat(last.get(0)).isEqualTo((byte) 7);
+    }
+    long inode = (long) Files.getAttribute(file, "unix:ino");
+    assertThat(chunks.chunksOf(inode)).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("directories: mkdir, EEXIST, ENOTEMPTY, rmdir; names listed in order")
+  void directories() throws IOException {
+    Path projects = Files.createDirectory(root.resolve("projects"));
+    Files.writeString(projects.resolve("a"), "1");
+    assertThatThrownBy(() -> Files.createDirectory(projects))
+        .isInstanceOf(FileAlreadyExistsException.class);
+    assertThatThrownBy(() -> Files.delete(projects)).isInstanceOf(DirectoryNotEmptyException.class);
+    assertThat((int) Files.getAttribute(root, "unix:nlink")).isEqualTo(3);
+    Files.delete(projects.resolve("a"));
+    Files.delete(projects);
+    assertThat(names(root)).isEmpty();
+    assertThatThrownBy(() -> Files.createFile(root.resolve("x".repeat(256))))
+        .isInstanceOf(FileSystemException.class)
+        .hasMessageContaining("File name too long");
+    assertThatThrownBy(() -> Files.readString(root.resolve("missing")))
+        .isInstanceOf(NoSuchFileException.class);
+  }
+
+  @Test
+  @DisplayName("rename replaces atomically; hard links and symbolic links as on ext4")
+  void renameAndLinks() throws IOException {
+    Path from = Files.writeString(root.resolve("from"), "new");
+    Path to = Files.writeString(root.resolve("to"), "old");
+    Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    assertThat(Files.readString(to)).isEqualTo("new");
+    assertThat(names(root)).containsExactly("to");
+
+    Path second = Files.createLink(root.resolve("second"), to);
+    assertThat((int) Files.getAttribute(to, "unix:nlink")).isEqualTo(2);
+    assertThat(Files.readString(second)).isEqualTo("new");
+    Path link = Files.createSymbolicLink(root.resolve("link"), Path.of("to"));
+    assertThat(Files.readSymbolicLink(link)).isEqualTo(Path.of("to"));
+    assertThat(Files.readString(link)).isEqualTo("new");
+  }
+
+  @Test
+  @DisplayName("chmod and an unlinked file that stays readable while open")
+  void chmodAndUnlinkOpen() throws IOException {
+    Path file = Files.writeString(root.resolve("f"), "still here");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    long inode = (long) Files.getAttribute(file, "unix:ino");
+    try (FileChannel open = FileChannel.open(file, StandardOpenOption.READ)) {
+      Files.delete(file);
+      assertThat(names(root)).isEmpty();
+      ByteBuffer text = ByteBuffer.allocate(64);
+      open.read(text, 0);
+      assertThat(new String(text.array(), 0, text.position(), StandardCharsets.UTF_8))
+          .isEqualTo("still here");
+    }
+    org.awaitility.Awaitility.await("the data goes once the file is released")
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> chunks.chunksOf(inode) == 0);
+  }
+}

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.onefold.node.fs.fuse.FuseException;
+import org.onefold.node.fs.fuse.FuseFilesystem;
 import org.onefold.node.fs.fuse.FuseMount;
 
 /** The CFS's operations through a real FUSE mount, with plain file calls, as programs make them. */
@@ -156,5 +158,30 @@ class LocalFilesystemMountTest {
     org.awaitility.Awaitility.await("the data goes once the file is released")
         .atMost(java.time.Duration.ofSeconds(5))
         .until(() -> chunks.chunksOf(inode) == 0);
+  }
+
+  @Test
+  @DisplayName("with caching on, a change the kernel did not make shows after its notice")
+  void noticesEndCaching() throws IOException, FuseException {
+    mount.close();
+    InstantSource clock = InstantSource.system();
+    LocalFilesystem filesystem = new LocalFilesystem(new Namespace(0755, 0, 0, 0), chunks, clock);
+    mount = FuseMount.mount(root, filesystem, 60);
+    Path file = Files.writeString(root.resolve("a"), "old");
+    long inode = (long) Files.getAttribute(file, "unix:ino");
+    assertThat(Files.size(file)).isEqualTo(3);
+
+    // As another node's write would reach this one: through the filesystem, not the kernel.
+    filesystem.write(inode, 3, "er text".getBytes(StandardCharsets.UTF_8));
+    assertThat(Files.size(file)).as("the kernel's cached size").isEqualTo(3);
+    mount.invalidateInode(inode);
+    assertThat(Files.size(file)).isEqualTo(10);
+    assertThat(Files.readString(file)).isEqualTo("older text");
+
+    filesystem.rename(FuseFilesystem.ROOT, "a", FuseFilesystem.ROOT, "b", 0);
+    assertThat(Files.exists(file)).as("the kernel's cached name").isTrue();
+    mount.invalidateEntry(FuseFilesystem.ROOT, "a");
+    assertThat(Files.exists(file)).isFalse();
+    assertThat(Files.readString(root.resolve("b"))).isEqualTo("older text");
   }
 }

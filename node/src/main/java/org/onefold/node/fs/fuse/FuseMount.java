@@ -54,6 +54,16 @@ public final class FuseMount implements AutoCloseable {
    * kernel's errno if the mount is refused (EPERM: not root; ENODEV: no FUSE in this kernel).
    */
   public static FuseMount mount(Path target, FuseFilesystem filesystem) throws IOException {
+    return mount(target, filesystem, 0);
+  }
+
+  /**
+   * As {@link #mount(Path, FuseFilesystem)}, letting the kernel keep names and attributes for
+   * validSeconds: the filesystem then owes a notice ({@link #invalidateInode}, {@link
+   * #invalidateEntry}) for every change the kernel did not make itself.
+   */
+  public static FuseMount mount(Path target, FuseFilesystem filesystem, long validSeconds)
+      throws IOException {
     int device = Libc.open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC);
     try {
       Libc.mount(
@@ -67,7 +77,8 @@ public final class FuseMount implements AutoCloseable {
       throw new IOException("cannot mount FUSE at " + target + ": " + e.getMessage(), e);
     }
     FuseMount mount =
-        new FuseMount(target, device, new FuseSession(filesystem, InstantSource.system()));
+        new FuseMount(
+            target, device, new FuseSession(filesystem, InstantSource.system(), validSeconds));
     mount.reader.start();
     return mount;
   }
@@ -133,6 +144,32 @@ public final class FuseMount implements AutoCloseable {
       // ENOENT: the request was interrupted and its caller gave up; nothing waits for the reply.
       if (e.errno() != Libc.ENOENT && !closing) {
         log.warn("replying on /dev/fuse for {}: {}", target, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Tells the kernel that inode's attributes and cached data are stale. Not from the reader thread
+   * (the kernel may wait for a request that thread would serve). ENOENT (the kernel does not hold
+   * the inode) is no error.
+   */
+  public void invalidateInode(long inode) throws IOException {
+    notice(FuseSession.invalidateInode(inode, 0, 0));
+  }
+
+  /** Tells the kernel that name in parent is stale. */
+  public void invalidateEntry(long parent, String name) throws IOException {
+    notice(FuseSession.invalidateEntry(parent, name));
+  }
+
+  private synchronized void notice(byte[] message) throws IOException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment out = arena.allocate(message.length);
+      MemorySegment.copy(message, 0, out, ValueLayout.JAVA_BYTE, 0, message.length);
+      Libc.write(device, out, message.length);
+    } catch (ErrnoException e) {
+      if (e.errno() != Libc.ENOENT) {
+        throw new IOException("notice to the kernel for " + target + ": " + e.getMessage(), e);
       }
     }
   }

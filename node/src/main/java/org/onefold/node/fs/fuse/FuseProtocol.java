@@ -53,6 +53,10 @@ final class FuseProtocol {
   static final int FATTR_ATIME_NOW = 1 << 7;
   static final int FATTR_MTIME_NOW = 1 << 8;
 
+  // enum fuse_notify_code: a notice is a message with unique 0 and the code in the error field
+  static final int NOTIFY_INVAL_INODE = 2;
+  static final int NOTIFY_INVAL_ENTRY = 3;
+
   /** sizeof(struct fuse_write_out). */
   static final int WRITE_OUT_BYTES = 8;
 

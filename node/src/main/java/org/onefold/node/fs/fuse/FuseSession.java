@@ -23,19 +23,27 @@ final class FuseSession {
   /** The largest write this side takes (the kernel's default without FUSE_MAX_PAGES: 32 pages). */
   static final int WRITE_BYTES_MAX = 128 * 1024;
 
-  /** How long the kernel may cache names and attributes: not at all, so changes show at once. */
-  private static final long VALID_SECONDS = 0;
-
   private final FuseFilesystem filesystem;
   private final InstantSource clock;
+
+  /**
+   * How long the kernel may keep names and attributes: 0 (ask every time) unless the filesystem
+   * sends invalidation notices whenever they change ({@link #invalidateInode}).
+   */
+  private final long validSeconds;
 
   /** The protocol's minor version agreed on INIT; 0 before it. */
   private int minor;
 
   /** clock: what "now" is for a setattr that sets a time to now (touch). */
   FuseSession(FuseFilesystem filesystem, InstantSource clock) {
+    this(filesystem, clock, 0);
+  }
+
+  FuseSession(FuseFilesystem filesystem, InstantSource clock, long validSeconds) {
     this.filesystem = filesystem;
     this.clock = clock;
+    this.validSeconds = validSeconds;
   }
 
   /** The header of a request, struct fuse_in_header. */
@@ -297,17 +305,17 @@ final class FuseSession {
     return new String(bytes, StandardCharsets.UTF_8);
   }
 
-  private static byte[] attributesReply(long unique, FuseFilesystem.Attributes attributes) {
+  private byte[] attributesReply(long unique, FuseFilesystem.Attributes attributes) {
     ByteBuffer out = message(unique, 0, FuseProtocol.ATTR_OUT_BYTES);
-    out.putLong(VALID_SECONDS).putInt(0).putInt(0);
+    out.putLong(validSeconds).putInt(0).putInt(0);
     putAttributes(out, attributes);
     return finish(out, FuseProtocol.ATTR_OUT_BYTES);
   }
 
-  private static byte[] entryReply(long unique, FuseFilesystem.Attributes attributes) {
+  private byte[] entryReply(long unique, FuseFilesystem.Attributes attributes) {
     ByteBuffer out = message(unique, 0, FuseProtocol.ENTRY_OUT_BYTES);
     out.putLong(attributes.inode()).putLong(0); // nodeid, generation
-    out.putLong(VALID_SECONDS).putLong(VALID_SECONDS).putInt(0).putInt(0);
+    out.putLong(validSeconds).putLong(validSeconds).putInt(0).putInt(0);
     putAttributes(out, attributes);
     return finish(out, FuseProtocol.ENTRY_OUT_BYTES);
   }
@@ -378,6 +386,24 @@ final class FuseSession {
     ByteBuffer out = message(unique, 0, payload.length);
     out.put(payload);
     return finish(out, payload.length);
+  }
+
+  /**
+   * A notice that inode's attributes, and its cached data from offset for length bytes (length 0:
+   * to the end; offset -1: attributes only), are stale: FUSE_NOTIFY_INVAL_INODE.
+   */
+  static byte[] invalidateInode(long inode, long offset, long length) {
+    ByteBuffer out = message(0, FuseProtocol.NOTIFY_INVAL_INODE, 24);
+    out.putLong(inode).putLong(offset).putLong(length);
+    return finish(out, 24);
+  }
+
+  /** A notice that parent's name is stale (gone or now another inode): FUSE_NOTIFY_INVAL_ENTRY. */
+  static byte[] invalidateEntry(long parent, String name) {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer out = message(0, FuseProtocol.NOTIFY_INVAL_ENTRY, 16 + bytes.length + 1);
+    out.putLong(parent).putInt(bytes.length).putInt(0).put(bytes).put((byte) 0);
+    return finish(out, 16 + bytes.length + 1);
   }
 
   static byte[] error(long unique, int errno) {

@@ -6,6 +6,7 @@ package org.onefold.node.fs;
  */
 public final class FsError extends Exception {
   public static final int EPERM = 1;
+  public static final int E2BIG = 7;
   public static final int ENOENT = 2;
   public static final int EEXIST = 17;
   public static final int EXDEV = 18;
@@ -15,6 +16,9 @@ public final class FsError extends Exception {
   public static final int EMLINK = 31;
   public static final int ENAMETOOLONG = 36;
   public static final int ENOTEMPTY = 39;
+  public static final int ENODATA = 61;
+  public static final int EOPNOTSUPP = 95;
+  public static final int ERANGE = 34;
 
   private final int errno;
 

@@ -207,6 +207,35 @@ public final class LocalFilesystem implements FuseFilesystem {
         });
   }
 
+  @Override
+  public synchronized void setXattr(long inode, String name, byte[] value, int flags)
+      throws FuseException {
+    applying(
+        () -> {
+          namespace.setXattr(inode, name, value, flags, now());
+          return null;
+        });
+  }
+
+  @Override
+  public synchronized byte[] getXattr(long inode, String name) throws FuseException {
+    return applying(() -> namespace.getXattr(inode, name));
+  }
+
+  @Override
+  public synchronized List<String> listXattrs(long inode) throws FuseException {
+    return applying(() -> namespace.listXattrs(inode));
+  }
+
+  @Override
+  public synchronized void removeXattr(long inode, String name) throws FuseException {
+    applying(
+        () -> {
+          namespace.removeXattr(inode, name, now());
+          return null;
+        });
+  }
+
   /**
    * The disk that holds the data: its blocks of 4 KiB, total and free. Inodes have no fixed count
    * here, so files and free files are 0, as btrfs shows them.

@@ -42,6 +42,19 @@ public final class Namespace {
   public static final int S_ISGID = 02000;
   public static final int PERMISSION_BITS = 07777;
 
+  /** setxattr(2) flags. */
+  public static final int XATTR_CREATE = 1;
+
+  public static final int XATTR_REPLACE = 2;
+
+  /** XATTR_SIZE_MAX and XATTR_NAME_MAX. */
+  public static final int XATTR_VALUE_BYTES_MAX = 65536;
+
+  public static final int XATTR_NAME_BYTES_MAX = 255;
+
+  /** The one extended attribute namespace served: the user's own (as ext4's user_xattr). */
+  public static final String USER_XATTR_PREFIX = "user.";
+
   /** renameat2(2) flags. */
   public static final int RENAME_NOREPLACE = 1;
 
@@ -127,6 +140,9 @@ public final class Namespace {
 
     /** Open files on it: an unlinked inode lives until the last is released. */
     int opens;
+
+    /** Extended attributes (user.* only), by name; empty for most inodes. */
+    final TreeMap<String, byte[]> xattrs = new TreeMap<>();
 
     Node(long inode, int mode, int uid, int gid, long nowNanos) {
       this.inode = inode;
@@ -409,6 +425,70 @@ public final class Namespace {
     changes.modifyNanos().ifPresent(time -> node.modifyNanos = time);
     node.changeNanos = nowNanos;
     return node.attributes();
+  }
+
+  /**
+   * setxattr(2) of a user.* attribute: flags XATTR_CREATE (EEXIST if there) or XATTR_REPLACE
+   * (ENODATA if not). Other namespaces are EOPNOTSUPP; user.* on a symbolic link or a fifo is
+   * EPERM, as Linux allows it on regular files and directories only.
+   */
+  public void setXattr(long inode, String name, byte[] value, int flags, long nowNanos)
+      throws FsError {
+    Node node = xattrHolder(inode, name);
+    if (value.length > XATTR_VALUE_BYTES_MAX) {
+      throw new FsError(FsError.E2BIG, "an attribute value of " + value.length + " bytes");
+    }
+    boolean there = node.xattrs.containsKey(name);
+    if ((flags & XATTR_CREATE) != 0 && there) {
+      throw new FsError(FsError.EEXIST, "attribute " + name + " exists");
+    }
+    if ((flags & XATTR_REPLACE) != 0 && !there) {
+      throw new FsError(FsError.ENODATA, "no attribute " + name);
+    }
+    node.xattrs.put(name, value.clone());
+    node.changeNanos = nowNanos;
+  }
+
+  public byte[] getXattr(long inode, String name) throws FsError {
+    Node node = node(inode);
+    checkXattrName(name);
+    byte[] value = node.xattrs.get(name);
+    if (value == null) {
+      throw new FsError(FsError.ENODATA, "no attribute " + name);
+    }
+    return value.clone();
+  }
+
+  /** The names of inode's extended attributes, in name order. */
+  public List<String> listXattrs(long inode) throws FsError {
+    return List.copyOf(node(inode).xattrs.keySet());
+  }
+
+  public void removeXattr(long inode, String name, long nowNanos) throws FsError {
+    Node node = xattrHolder(inode, name);
+    if (node.xattrs.remove(name) == null) {
+      throw new FsError(FsError.ENODATA, "no attribute " + name);
+    }
+    node.changeNanos = nowNanos;
+  }
+
+  private Node xattrHolder(long inode, String name) throws FsError {
+    Node node = node(inode);
+    checkXattrName(name);
+    int type = node.mode & S_IFMT;
+    if (type != S_IFREG && type != S_IFDIR) {
+      throw new FsError(FsError.EPERM, "user attributes on a file that is not regular");
+    }
+    return node;
+  }
+
+  private static void checkXattrName(String name) throws FsError {
+    if (name.getBytes(StandardCharsets.UTF_8).length > XATTR_NAME_BYTES_MAX) {
+      throw new FsError(FsError.ERANGE, "an attribute name of more than 255 bytes");
+    }
+    if (!name.startsWith(USER_XATTR_PREFIX) || name.length() == USER_XATTR_PREFIX.length()) {
+      throw new FsError(FsError.EOPNOTSUPP, "attribute " + name + ": only user.* are kept");
+    }
   }
 
   /** Data was written up to end: the file grows to it if it was shorter; mtime and ctime move. */

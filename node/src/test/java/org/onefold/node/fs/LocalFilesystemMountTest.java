@@ -16,7 +16,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.stream.Stream;
@@ -183,5 +186,42 @@ class LocalFilesystemMountTest {
     mount.invalidateEntry(FuseFilesystem.ROOT, "a");
     assertThat(Files.exists(file)).isFalse();
     assertThat(Files.readString(root.resolve("b"))).isEqualTo("older text");
+  }
+
+  @Test
+  @DisplayName("user attributes, times, owner, a fifo and the errors the kernel and we give")
+  void attributesOwnersFifosAndErrors() throws IOException, InterruptedException {
+    Path file = Files.writeString(root.resolve("f"), "x");
+    UserDefinedFileAttributeView user =
+        Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
+    user.write("color", StandardCharsets.UTF_8.encode("blue"));
+    assertThat(user.list()).containsExactly("color");
+    ByteBuffer value = ByteBuffer.allocate(user.size("color"));
+    user.read("color", value);
+    assertThat(new String(value.array(), StandardCharsets.UTF_8)).isEqualTo("blue");
+    user.delete("color");
+    assertThat(user.list()).isEmpty();
+
+    FileTime when = FileTime.from(Instant.parse("2024-02-29T12:34:56.123456Z"));
+    Files.setLastModifiedTime(file, when);
+    assertThat(Files.getLastModifiedTime(file)).isEqualTo(when);
+    Files.setAttribute(file, "unix:uid", 65534);
+    Files.setAttribute(file, "unix:gid", 65534);
+    assertThat((int) Files.getAttribute(file, "unix:uid")).isEqualTo(65534);
+    assertThat((int) Files.getAttribute(file, "unix:gid")).isEqualTo(65534);
+
+    Process mkfifo = new ProcessBuilder("mkfifo", root.resolve("pipe").toString()).start();
+    assertThat(mkfifo.waitFor()).isZero();
+    assertThat(((int) Files.getAttribute(root.resolve("pipe"), "unix:mode")) & Namespace.S_IFMT)
+        .isEqualTo(Namespace.S_IFIFO);
+
+    assertThatThrownBy(() -> Files.createFile(file.resolve("child")))
+        .isInstanceOf(FileSystemException.class)
+        .hasMessageContaining("Not a directory");
+    Path directory = Files.createDirectory(root.resolve("d"));
+    assertThatThrownBy(() -> Files.writeString(directory, "x"))
+        .isInstanceOf(FileSystemException.class)
+        .hasMessageContaining("Is a directory");
+    assertThat(Files.getFileStore(root).getTotalSpace()).isPositive();
   }
 }

@@ -174,6 +174,30 @@ class NamespaceTest {
         FsError.EINVAL);
   }
 
+  @Test
+  @DisplayName(
+      "user.* attributes: create and replace flags, ENODATA, and only where Linux keeps them")
+  void extendedAttributes() throws FsError {
+    long f = file(ROOT, "f");
+    namespace.setXattr(f, "user.tag", new byte[] {1}, 0, now++);
+    assertErrno(
+        () -> namespace.setXattr(f, "user.tag", new byte[] {2}, Namespace.XATTR_CREATE, now),
+        FsError.EEXIST);
+    namespace.setXattr(f, "user.tag", new byte[] {3}, Namespace.XATTR_REPLACE, now++);
+    assertThat(namespace.getXattr(f, "user.tag")).containsExactly(3);
+    assertErrno(
+        () -> namespace.setXattr(f, "user.new", new byte[0], Namespace.XATTR_REPLACE, now),
+        FsError.ENODATA);
+    assertErrno(() -> namespace.setXattr(f, "trusted.x", new byte[0], 0, now), FsError.EOPNOTSUPP);
+    assertErrno(() -> namespace.setXattr(f, "user.big", new byte[65537], 0, now), FsError.E2BIG);
+    long link = namespace.symlink(ROOT, "l", "f", 0, 0, now++).inode();
+    assertErrno(() -> namespace.setXattr(link, "user.x", new byte[0], 0, now), FsError.EPERM);
+    assertThat(namespace.listXattrs(f)).containsExactly("user.tag");
+    namespace.removeXattr(f, "user.tag", now++);
+    assertErrno(() -> namespace.getXattr(f, "user.tag"), FsError.ENODATA);
+    assertErrno(() -> namespace.removeXattr(f, "user.tag", now), FsError.ENODATA);
+  }
+
   @Property(tries = 200)
   void anySequenceKeepsTheNamespaceConsistent(@ForAll long seed) {
     Random random = new Random(seed);

@@ -114,8 +114,30 @@ public interface FuseFilesystem {
     throw readOnly();
   }
 
+  /** setxattr(2): flags XATTR_CREATE (1) or XATTR_REPLACE (2). */
+  default void setXattr(long inode, String name, byte[] value, int flags) throws FuseException {
+    throw notSupported();
+  }
+
+  default byte[] getXattr(long inode, String name) throws FuseException {
+    throw notSupported();
+  }
+
+  default List<String> listXattrs(long inode) throws FuseException {
+    return List.of();
+  }
+
+  default void removeXattr(long inode, String name) throws FuseException {
+    throw notSupported();
+  }
+
   /** Makes what was written to inode durable. */
   default void fsync(long inode) throws FuseException {}
+
+  /** ENOSYS: the kernel remembers it and answers EOPNOTSUPP from then on. */
+  private static FuseException notSupported() {
+    return new FuseException(FuseProtocol.ENOSYS, "no extended attributes here");
+  }
 
   private static FuseException readOnly() {
     return new FuseException(EROFS, "a read-only filesystem");

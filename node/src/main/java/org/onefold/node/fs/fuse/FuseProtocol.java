@@ -30,6 +30,10 @@ final class FuseProtocol {
   static final int STATFS = 17;
   static final int RELEASE = 18;
   static final int FSYNC = 20;
+  static final int SETXATTR = 21;
+  static final int GETXATTR = 22;
+  static final int LISTXATTR = 23;
+  static final int REMOVEXATTR = 24;
   static final int FLUSH = 25;
   static final int INIT = 26;
   static final int OPENDIR = 27;
@@ -98,6 +102,7 @@ final class FuseProtocol {
   static final int ENOTDIR = 20;
   static final int EISDIR = 21;
   static final int EINVAL = 22;
+  static final int ERANGE = 34;
   static final int ENOSYS = 38;
   static final int EPROTO = 71;
 }

@@ -1,5 +1,6 @@
 package org.onefold.node.fs.fuse;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -170,6 +171,36 @@ final class FuseSession {
         filesystem.fsync(inode);
         yield reply(unique, new byte[0]);
       }
+      case FuseProtocol.SETXATTR -> {
+        int size = body.getInt();
+        int flags = body.getInt();
+        String name = name(body);
+        if (size > body.remaining()) {
+          throw new FuseException(FuseProtocol.EINVAL, "an attribute value shorter than said");
+        }
+        byte[] value = new byte[size];
+        body.get(value);
+        filesystem.setXattr(inode, name, value, flags);
+        yield reply(unique, new byte[0]);
+      }
+      case FuseProtocol.GETXATTR -> {
+        int size = body.getInt();
+        body.getInt(); // padding
+        yield sized(unique, size, filesystem.getXattr(inode, name(body)));
+      }
+      case FuseProtocol.LISTXATTR -> {
+        int size = body.getInt();
+        ByteArrayOutputStream names = new ByteArrayOutputStream();
+        for (String name : filesystem.listXattrs(inode)) {
+          names.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+          names.write(0);
+        }
+        yield sized(unique, size, names.toByteArray());
+      }
+      case FuseProtocol.REMOVEXATTR -> {
+        filesystem.removeXattr(inode, name(body));
+        yield reply(unique, new byte[0]);
+      }
       case FuseProtocol.STATFS -> statfsReply(unique, filesystem.usage());
       case FuseProtocol.RELEASEDIR,
           FuseProtocol.FLUSH,
@@ -179,6 +210,23 @@ final class FuseSession {
           reply(unique, new byte[0]);
       default -> throw new FuseException(FuseProtocol.ENOSYS, "opcode " + header.opcode());
     };
+  }
+
+  /**
+   * A getxattr or listxattr answer: with size 0, only the size the value needs (struct
+   * fuse_getxattr_out); a value larger than size is ERANGE; else the value.
+   */
+  private static byte[] sized(long unique, int size, byte[] value) throws FuseException {
+    if (size == 0) {
+      ByteBuffer out = message(unique, 0, 8);
+      out.putInt(value.length).putInt(0);
+      return finish(out, 8);
+    }
+    if (value.length > size) {
+      throw new FuseException(
+          FuseProtocol.ERANGE, "a value of " + value.length + " bytes for " + size);
+    }
+    return reply(unique, value);
   }
 
   /** struct fuse_write_in, then the data: the count written, struct fuse_write_out. */

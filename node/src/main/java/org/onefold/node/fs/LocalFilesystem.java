@@ -114,11 +114,11 @@ public final class LocalFilesystem implements FuseFilesystem {
   }
 
   @Override
-  public synchronized void open(long inode, int flags) throws FuseException {
-    applying(
+  public synchronized int open(long inode, int flags) throws FuseException {
+    return applying(
         () -> {
           namespace.open(inode);
-          return null;
+          return 0;
         });
   }
 

@@ -65,8 +65,20 @@ public interface FuseFilesystem {
 
   Usage usage();
 
-  /** A file is opened (flags as open(2)'s); its inode lives until the last release. */
-  default void open(long inode, int flags) throws FuseException {}
+  /** fuse_open_out's open_flags: read and write straight through, past the page cache. */
+  int DIRECT_IO = 1;
+
+  /** fuse_open_out's open_flags: keep what the kernel has cached of the file's data. */
+  int KEEP_CACHE = 1 << 1;
+
+  /**
+   * A file is opened (flags as open(2)'s); its inode lives until the last release. Returns how the
+   * kernel is to treat this open file: 0, or {@link #DIRECT_IO} (a fifo's or a device's data, which
+   * has no size and must not be cached) and {@link #KEEP_CACHE}.
+   */
+  default int open(long inode, int flags) throws FuseException {
+    return 0;
+  }
 
   default void release(long inode) throws FuseException {}
 

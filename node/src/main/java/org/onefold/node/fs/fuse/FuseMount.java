@@ -7,7 +7,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.onefold.node.transport.ErrnoException;
 import org.onefold.node.transport.Libc;
 import org.slf4j.Logger;
@@ -15,13 +18,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A filesystem mounted with FUSE: /dev/fuse opened, mount(2)ed at the target (as root: the kernel
- * checks CAP_SYS_ADMIN), and served by one reader thread until {@link #close} unmounts it. The
- * mount is {@code allow_other,default_permissions}: every user sees it, and the kernel checks mode,
- * owner and group against the caller as on a local filesystem.
+ * checks CAP_SYS_ADMIN), and served by {@link #READERS} reader threads until {@link #close}
+ * unmounts it. The mount is {@code allow_other,default_permissions}: every user sees it, and the
+ * kernel checks mode, owner and group against the caller as on a local filesystem.
  *
- * <p>Threads: the reader ("fuse-" + target) reads one request at a time (the kernel hands each to
- * exactly one read), answers it through the session and writes the reply; close may come from any
- * thread, and the reader then ends when read(2) says the mount is gone (ENODEV).
+ * <p>Threads: each reader ("fuse-" + target + "-" + k) reads one request at a time (the kernel
+ * hands each request to exactly one read), answers it through the session and writes the reply, so
+ * an operation that waits (a fifo's read) holds one reader and the others serve on; the filesystem
+ * is called from all of them at once. close may come from any thread; the readers end when read(2)
+ * says the mount is gone (ENODEV), and the last one closes /dev/fuse.
  */
 public final class FuseMount implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
@@ -36,17 +41,24 @@ public final class FuseMount implements AutoCloseable {
   private static final ValueLayout.OfLong LONG_LITTLE_ENDIAN =
       ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
+  /** Requests served at once: one that waits leaves the others to the rest. */
+  static final int READERS = 4;
+
   private final Path target;
   private final int device;
   private final FuseSession session;
-  private final Thread reader;
+  private final List<Thread> readers = new ArrayList<>();
+  private final AtomicInteger readersLeft = new AtomicInteger(READERS);
   private volatile boolean closing;
 
   private FuseMount(Path target, int device, FuseSession session) {
     this.target = target;
     this.device = device;
     this.session = session;
-    this.reader = Thread.ofPlatform().name("fuse-" + target).daemon().unstarted(this::serve);
+    for (int k = 1; k <= READERS; k++) {
+      readers.add(
+          Thread.ofPlatform().name("fuse-" + target + "-" + k).daemon().unstarted(this::serve));
+    }
   }
 
   /**
@@ -79,7 +91,7 @@ public final class FuseMount implements AutoCloseable {
     FuseMount mount =
         new FuseMount(
             target, device, new FuseSession(filesystem, InstantSource.system(), validSeconds));
-    mount.reader.start();
+    mount.readers.forEach(Thread::start);
     return mount;
   }
 
@@ -123,10 +135,12 @@ public final class FuseMount implements AutoCloseable {
         }
       }
     } finally {
-      try {
-        Libc.close(device);
-      } catch (ErrnoException e) {
-        log.debug("closing /dev/fuse: {}", e.getMessage());
+      if (readersLeft.decrementAndGet() == 0) {
+        try {
+          Libc.close(device);
+        } catch (ErrnoException e) {
+          log.debug("closing /dev/fuse: {}", e.getMessage());
+        }
       }
     }
   }
@@ -149,7 +163,7 @@ public final class FuseMount implements AutoCloseable {
   }
 
   /**
-   * Tells the kernel that inode's attributes and cached data are stale. Not from the reader thread
+   * Tells the kernel that inode's attributes and cached data are stale. Not from a reader thread
    * (the kernel may wait for a request that thread would serve). ENOENT (the kernel does not hold
    * the inode) is no error.
    */
@@ -184,7 +198,9 @@ public final class FuseMount implements AutoCloseable {
       throw new IOException("cannot unmount " + target + ": " + e.getMessage(), e);
     }
     try {
-      reader.join(5_000);
+      for (Thread reader : readers) {
+        reader.join(5_000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -33,8 +33,11 @@ final class FuseSession {
    */
   private final long validSeconds;
 
-  /** The protocol's minor version agreed on INIT; 0 before it. */
-  private int minor;
+  /**
+   * The protocol's minor version agreed on INIT; 0 before it. Set by INIT, which the kernel sends
+   * alone, before any other request; read by every reader thread.
+   */
+  private volatile int minor;
 
   /** clock: what "now" is for a setattr that sets a time to now (touch). */
   FuseSession(FuseFilesystem filesystem, InstantSource clock) {
@@ -104,15 +107,20 @@ final class FuseSession {
       case FuseProtocol.GETATTR -> attributesReply(unique, filesystem.attributes(inode));
       case FuseProtocol.LOOKUP -> entryReply(unique, filesystem.lookup(inode, name(body)));
       case FuseProtocol.OPEN -> {
-        filesystem.open(inode, body.getInt());
-        yield openReply(unique);
+        yield openReply(unique, filesystem.open(inode, body.getInt()));
       }
-      case FuseProtocol.OPENDIR -> openReply(unique);
+      case FuseProtocol.OPENDIR -> openReply(unique, 0);
       case FuseProtocol.READ -> {
         body.getLong(); // fh
         long offset = body.getLong();
         int size = body.getInt();
-        yield reply(unique, filesystem.read(inode, offset, size));
+        byte[] data = filesystem.read(inode, offset, size);
+        if (data.length > size) {
+          // The kernel would fail the read with EIO; say whose bug it is.
+          throw new IllegalStateException(
+              "the filesystem read " + data.length + " bytes of inode " + inode + " for " + size);
+        }
+        yield reply(unique, data);
       }
       case FuseProtocol.WRITE -> write(unique, inode, body);
       case FuseProtocol.READDIR -> {
@@ -253,10 +261,11 @@ final class FuseSession {
     int mode = body.getInt();
     body.position(16); // umask (applied already), open_flags
     FuseFilesystem.Attributes made = filesystem.make(caller, parent, name(body), mode);
-    filesystem.open(made.inode(), flags);
+    int openFlags = filesystem.open(made.inode(), flags);
     byte[] entry = entryReply(unique, made);
     ByteBuffer out = message(unique, 0, FuseProtocol.ENTRY_OUT_BYTES + FuseProtocol.OPEN_OUT_BYTES);
     out.put(entry, FuseProtocol.OUT_HEADER_BYTES, FuseProtocol.ENTRY_OUT_BYTES);
+    out.putLong(0).putInt(openFlags); // fh, open_flags
     return finish(out, FuseProtocol.ENTRY_OUT_BYTES + FuseProtocol.OPEN_OUT_BYTES);
   }
 
@@ -388,9 +397,10 @@ final class FuseSession {
         .putInt(0); // flags
   }
 
-  /** An open needs no state yet: file handle 0, no flags. */
-  private static byte[] openReply(long unique) {
+  /** An open: file handle 0 (no state per open yet), and the filesystem's open flags. */
+  private static byte[] openReply(long unique, int openFlags) {
     ByteBuffer out = message(unique, 0, FuseProtocol.OPEN_OUT_BYTES);
+    out.putLong(0).putInt(openFlags);
     return finish(out, FuseProtocol.OPEN_OUT_BYTES);
   }
 

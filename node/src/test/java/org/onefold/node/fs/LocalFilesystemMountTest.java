@@ -2,7 +2,6 @@ package org.onefold.node.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.onefold.node.fs.fuse.FuseException;
 import org.onefold.node.fs.fuse.FuseFilesystem;
 import org.onefold.node.fs.fuse.FuseMount;
+import org.onefold.node.fs.fuse.Mountable;
 
 /** The CFS's operations through a real FUSE mount, with plain file calls, as programs make them. */
 class LocalFilesystemMountTest {
@@ -41,10 +41,7 @@ class LocalFilesystemMountTest {
 
   @BeforeEach
   void mount() throws IOException {
-    assumeTrue(
-        new com.sun.security.auth.module.UnixSystem().getUid() == 0,
-        "needs root: mount(2) of a FUSE filesystem needs CAP_SYS_ADMIN");
-    assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse (the fuse kernel module)");
+    Mountable.assumeMountable();
     root = Files.createDirectory(directory.resolve("mnt"));
     chunks = new ChunkStore(directory.resolve("chunks"));
     InstantSource clock = InstantSource.system();

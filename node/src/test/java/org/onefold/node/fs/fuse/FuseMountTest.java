@@ -2,7 +2,6 @@ package org.onefold.node.fs.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,10 +19,7 @@ class FuseMountTest {
   @Test
   @DisplayName("a mounted filesystem lists, stats and reads as a local one, and unmounts clean")
   void mountReadUnmount(@TempDir Path directory) throws IOException {
-    assumeTrue(
-        new com.sun.security.auth.module.UnixSystem().getUid() == 0,
-        "needs root: mount(2) of a FUSE filesystem needs CAP_SYS_ADMIN");
-    assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse (the fuse kernel module)");
+    Mountable.assumeMountable();
     Path target = Files.createDirectory(directory.resolve("mnt"));
 
     try (FuseMount mount = FuseMount.mount(target, new HelloFilesystem())) {

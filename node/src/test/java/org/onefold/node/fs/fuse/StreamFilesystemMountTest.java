@@ -2,7 +2,6 @@ package org.onefold.node.fs.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,10 +91,7 @@ class StreamFilesystemMountTest {
   @Test
   @DisplayName("direct I/O reads past size 0 to the end; a waiting read holds one reader only")
   void directIoAndWaitingReads(@TempDir Path directory) throws Exception {
-    assumeTrue(
-        new com.sun.security.auth.module.UnixSystem().getUid() == 0,
-        "needs root: mount(2) of a FUSE filesystem needs CAP_SYS_ADMIN");
-    assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse (the fuse kernel module)");
+    Mountable.assumeMountable();
     Path target = Files.createDirectory(directory.resolve("mnt"));
     StreamFilesystem filesystem = new StreamFilesystem();
     try (FuseMount mount = FuseMount.mount(target, filesystem)) {

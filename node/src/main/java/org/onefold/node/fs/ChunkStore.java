@@ -3,7 +3,6 @@ package org.onefold.node.fs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -115,12 +114,9 @@ public final class ChunkStore {
     }
   }
 
-  /** The size of the disk under the store, and what is free on it for this process. */
-  public record Space(long totalBytes, long usableBytes) {}
-
-  public Space space() throws IOException {
-    FileStore store = Files.getFileStore(directory);
-    return new Space(store.getTotalSpace(), store.getUsableSpace());
+  /** Where the chunks are. */
+  public Path directory() {
+    return directory;
   }
 
   /** How many chunk files inode has on disk (for tests of sparse files). */

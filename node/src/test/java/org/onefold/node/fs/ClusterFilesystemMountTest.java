@@ -33,7 +33,7 @@ import org.onefold.node.fs.fuse.FuseMount;
 import org.onefold.node.fs.fuse.Mountable;
 
 /** The CFS's operations through a real FUSE mount, with plain file calls, as programs make them. */
-class LocalFilesystemMountTest {
+class ClusterFilesystemMountTest {
   @TempDir Path directory;
   private ChunkStore chunks;
   private FuseMount mount;
@@ -47,7 +47,11 @@ class LocalFilesystemMountTest {
     InstantSource clock = InstantSource.system();
     Namespace namespace =
         new Namespace(0755, 0, 0, clock.instant().getEpochSecond() * 1_000_000_000L);
-    mount = FuseMount.mount(root, new LocalFilesystem(namespace, chunks, clock));
+    mount =
+        FuseMount.mount(
+            root,
+            new ClusterFilesystem(
+                FsGateway.direct(new FsState(namespace, chunks)), clock, chunks.directory()));
   }
 
   @AfterEach
@@ -165,7 +169,11 @@ class LocalFilesystemMountTest {
   void noticesEndCaching() throws IOException, FuseException {
     mount.close();
     InstantSource clock = InstantSource.system();
-    LocalFilesystem filesystem = new LocalFilesystem(new Namespace(0755, 0, 0, 0), chunks, clock);
+    ClusterFilesystem filesystem =
+        new ClusterFilesystem(
+            FsGateway.direct(new FsState(new Namespace(0755, 0, 0, 0), chunks)),
+            clock,
+            chunks.directory());
     mount = FuseMount.mount(root, filesystem, 60);
     Path file = Files.writeString(root.resolve("a"), "old");
     long inode = (long) Files.getAttribute(file, "unix:ino");

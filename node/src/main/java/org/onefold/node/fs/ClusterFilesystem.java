@@ -1,0 +1,266 @@
+package org.onefold.node.fs;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import org.onefold.node.fs.fuse.FuseException;
+import org.onefold.node.fs.fuse.FuseFilesystem;
+import org.onefold.proto.fs.FsCommand;
+import org.onefold.proto.fs.FsQuery;
+import org.onefold.proto.fs.FsReply;
+import org.onefold.proto.fs.GetXattr;
+import org.onefold.proto.fs.Link;
+import org.onefold.proto.fs.Lookup;
+import org.onefold.proto.fs.Make;
+import org.onefold.proto.fs.Read;
+import org.onefold.proto.fs.RemoveXattr;
+import org.onefold.proto.fs.Rename;
+import org.onefold.proto.fs.Rmdir;
+import org.onefold.proto.fs.SetAttributes;
+import org.onefold.proto.fs.SetXattr;
+import org.onefold.proto.fs.Symlink;
+import org.onefold.proto.fs.Unlink;
+import org.onefold.proto.fs.Write;
+
+/**
+ * The CFS as a node's FUSE mount serves it: each operation the kernel asks for becomes an {@link
+ * FsCommand} (a change, stamped with this node's clock) or an {@link FsQuery} (a read) to the
+ * filesystem's state through an {@link FsGateway}: the state in this process ({@link
+ * FsGateway#direct}) on one node, the filesystem group's log on a cluster. A refusal's errno goes
+ * to the kernel as it is; a state that cannot be reached is EIO.
+ *
+ * <p>Threads: called by the mount's reader threads at once; the gateway orders the operations.
+ */
+public final class ClusterFilesystem implements FuseFilesystem {
+  private static final int EIO = 5;
+
+  private final FsGateway gateway;
+  private final InstantSource clock;
+  private final Path dataDirectory;
+
+  /** dataDirectory: where this node keeps its replica of the data, for statfs. */
+  public ClusterFilesystem(FsGateway gateway, InstantSource clock, Path dataDirectory) {
+    this.gateway = gateway;
+    this.clock = clock;
+    this.dataDirectory = dataDirectory;
+  }
+
+  private FsReply change(FsCommand.Builder command) throws FuseException {
+    Instant now = clock.instant();
+    command.setTimeNanos(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    try {
+      return answered(gateway.change(command.build()));
+    } catch (IOException e) {
+      throw new FuseException(EIO, "the filesystem's state: " + e.getMessage());
+    }
+  }
+
+  private FsReply read(FsQuery.Builder query) throws FuseException {
+    try {
+      return answered(gateway.read(query.build()));
+    } catch (IOException e) {
+      throw new FuseException(EIO, "the filesystem's state: " + e.getMessage());
+    }
+  }
+
+  private static FsReply answered(FsReply reply) throws FuseException {
+    if (reply.getErrno() != 0) {
+      throw new FuseException(reply.getErrno(), reply.getMessage());
+    }
+    return reply;
+  }
+
+  private static Attributes shown(org.onefold.proto.fs.Attributes attributes) {
+    return new Attributes(
+        attributes.getInode(),
+        attributes.getSize(),
+        attributes.getMode(),
+        attributes.getLinks(),
+        attributes.getUid(),
+        attributes.getGid(),
+        attributes.getAccessNanos(),
+        attributes.getModifyNanos(),
+        attributes.getChangeNanos());
+  }
+
+  @Override
+  public Attributes attributes(long inode) throws FuseException {
+    return shown(read(FsQuery.newBuilder().setAttributes(inode)).getAttributes());
+  }
+
+  @Override
+  public Attributes lookup(long parent, String name) throws FuseException {
+    return shown(
+        read(FsQuery.newBuilder().setLookup(Lookup.newBuilder().setParent(parent).setName(name)))
+            .getAttributes());
+  }
+
+  @Override
+  public List<DirectoryEntry> list(long inode) throws FuseException {
+    return read(FsQuery.newBuilder().setList(inode)).getEntriesList().stream()
+        .map(entry -> new DirectoryEntry(entry.getName(), entry.getInode(), entry.getType()))
+        .toList();
+  }
+
+  @Override
+  public byte[] read(long inode, long offset, int size) throws FuseException {
+    return read(FsQuery.newBuilder()
+            .setReadData(Read.newBuilder().setInode(inode).setOffset(offset).setSize(size)))
+        .getData()
+        .toByteArray();
+  }
+
+  @Override
+  public int write(long inode, long offset, byte[] data) throws FuseException {
+    change(
+        FsCommand.newBuilder()
+            .setWrite(
+                Write.newBuilder()
+                    .setInode(inode)
+                    .setOffset(offset)
+                    .setData(com.google.protobuf.ByteString.copyFrom(data))));
+    return data.length;
+  }
+
+  @Override
+  public int open(long inode, int flags) throws FuseException {
+    change(FsCommand.newBuilder().setOpen(inode));
+    return 0;
+  }
+
+  @Override
+  public void release(long inode) throws FuseException {
+    change(FsCommand.newBuilder().setRelease(inode));
+  }
+
+  @Override
+  public Attributes make(Caller caller, long parent, String name, int mode) throws FuseException {
+    return shown(
+        change(
+                FsCommand.newBuilder()
+                    .setMake(
+                        Make.newBuilder()
+                            .setParent(parent)
+                            .setName(name)
+                            .setMode(mode)
+                            .setUid(caller.uid())
+                            .setGid(caller.gid())))
+            .getAttributes());
+  }
+
+  @Override
+  public Attributes symlink(Caller caller, long parent, String name, String target)
+      throws FuseException {
+    return shown(
+        change(
+                FsCommand.newBuilder()
+                    .setSymlink(
+                        Symlink.newBuilder()
+                            .setParent(parent)
+                            .setName(name)
+                            .setTarget(target)
+                            .setUid(caller.uid())
+                            .setGid(caller.gid())))
+            .getAttributes());
+  }
+
+  @Override
+  public String readlink(long inode) throws FuseException {
+    return read(FsQuery.newBuilder().setReadlink(inode)).getText();
+  }
+
+  @Override
+  public Attributes link(long inode, long parent, String name) throws FuseException {
+    return shown(
+        change(
+                FsCommand.newBuilder()
+                    .setLink(Link.newBuilder().setInode(inode).setParent(parent).setName(name)))
+            .getAttributes());
+  }
+
+  @Override
+  public void unlink(long parent, String name) throws FuseException {
+    change(FsCommand.newBuilder().setUnlink(Unlink.newBuilder().setParent(parent).setName(name)));
+  }
+
+  @Override
+  public void rmdir(long parent, String name) throws FuseException {
+    change(FsCommand.newBuilder().setRmdir(Rmdir.newBuilder().setParent(parent).setName(name)));
+  }
+
+  @Override
+  public void rename(long parent, String name, long newParent, String newName, int flags)
+      throws FuseException {
+    change(
+        FsCommand.newBuilder()
+            .setRename(
+                Rename.newBuilder()
+                    .setParent(parent)
+                    .setName(name)
+                    .setNewParent(newParent)
+                    .setNewName(newName)
+                    .setFlags(flags)));
+  }
+
+  @Override
+  public Attributes setAttributes(long inode, Changes changes) throws FuseException {
+    SetAttributes.Builder set = SetAttributes.newBuilder().setInode(inode);
+    changes.mode().ifPresent(set::setMode);
+    changes.uid().ifPresent(set::setUid);
+    changes.gid().ifPresent(set::setGid);
+    changes.size().ifPresent(set::setSize);
+    changes.accessNanos().ifPresent(set::setAccessNanos);
+    changes.modifyNanos().ifPresent(set::setModifyNanos);
+    return shown(change(FsCommand.newBuilder().setSetAttributes(set)).getAttributes());
+  }
+
+  @Override
+  public void setXattr(long inode, String name, byte[] value, int flags) throws FuseException {
+    change(
+        FsCommand.newBuilder()
+            .setSetXattr(
+                SetXattr.newBuilder()
+                    .setInode(inode)
+                    .setName(name)
+                    .setValue(com.google.protobuf.ByteString.copyFrom(value))
+                    .setFlags(flags)));
+  }
+
+  @Override
+  public byte[] getXattr(long inode, String name) throws FuseException {
+    return read(FsQuery.newBuilder()
+            .setGetXattr(GetXattr.newBuilder().setInode(inode).setName(name)))
+        .getData()
+        .toByteArray();
+  }
+
+  @Override
+  public List<String> listXattrs(long inode) throws FuseException {
+    return read(FsQuery.newBuilder().setListXattrs(inode)).getNamesList();
+  }
+
+  @Override
+  public void removeXattr(long inode, String name) throws FuseException {
+    change(
+        FsCommand.newBuilder()
+            .setRemoveXattr(RemoveXattr.newBuilder().setInode(inode).setName(name)));
+  }
+
+  /**
+   * The disk under dataDirectory (this node's replica of the data): its blocks of 4 KiB, total and
+   * free. Inodes have no fixed count here, so files and free files are 0, as btrfs shows them.
+   */
+  @Override
+  public Usage usage() {
+    try {
+      FileStore disk = Files.getFileStore(dataDirectory);
+      return new Usage(disk.getTotalSpace() / 4096, disk.getUsableSpace() / 4096, 0, 0, 4096);
+    } catch (IOException e) {
+      return new Usage(0, 0, 0, 0, 4096);
+    }
+  }
+}

@@ -1,0 +1,202 @@
+package org.onefold.node.fs;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.onefold.proto.fs.Attributes;
+import org.onefold.proto.fs.DirectoryEntry;
+import org.onefold.proto.fs.FsCommand;
+import org.onefold.proto.fs.FsQuery;
+import org.onefold.proto.fs.FsReply;
+import org.onefold.proto.fs.SetAttributes;
+
+/**
+ * The filesystem group's state: the {@link Namespace} and the files' data ({@link ChunkStore}),
+ * changed only by {@link FsCommand}s applied in log order and read by {@link FsQuery}s. The same
+ * commands in the same order give every replica the same namespace and the same bytes: a command
+ * carries its time, and nothing here reads a clock.
+ *
+ * <p>Not thread-safe: the group's apply thread changes it; reads hold the caller's lock.
+ */
+public final class FsState {
+  /** EIO: the replica's own disk failed under a command or a read. */
+  private static final int EIO = 5;
+
+  private final Namespace namespace;
+  private final ChunkStore chunks;
+
+  public FsState(Namespace namespace, ChunkStore chunks) {
+    this.namespace = namespace;
+    this.chunks = chunks;
+  }
+
+  /** Applies one change; its answer (errno 0 and the attributes it made or changed, or errno). */
+  public FsReply apply(FsCommand command) {
+    long now = command.getTimeNanos();
+    FsReply.Builder reply = FsReply.newBuilder();
+    try {
+      switch (command.getChangeCase()) {
+        case MAKE -> {
+          var make = command.getMake();
+          reply.setAttributes(
+              attributes(
+                  namespace.make(
+                      make.getParent(),
+                      make.getName(),
+                      make.getMode(),
+                      make.getUid(),
+                      make.getGid(),
+                      now)));
+        }
+        case SYMLINK -> {
+          var link = command.getSymlink();
+          reply.setAttributes(
+              attributes(
+                  namespace.symlink(
+                      link.getParent(),
+                      link.getName(),
+                      link.getTarget(),
+                      link.getUid(),
+                      link.getGid(),
+                      now)));
+        }
+        case LINK -> {
+          var link = command.getLink();
+          reply.setAttributes(
+              attributes(namespace.link(link.getInode(), link.getParent(), link.getName(), now)));
+        }
+        case UNLINK ->
+            namespace.unlink(command.getUnlink().getParent(), command.getUnlink().getName(), now);
+        case RMDIR ->
+            namespace.rmdir(command.getRmdir().getParent(), command.getRmdir().getName(), now);
+        case RENAME -> {
+          var rename = command.getRename();
+          namespace.rename(
+              rename.getParent(),
+              rename.getName(),
+              rename.getNewParent(),
+              rename.getNewName(),
+              rename.getFlags(),
+              now);
+        }
+        case SET_ATTRIBUTES -> reply.setAttributes(setAttributes(command.getSetAttributes(), now));
+        case WRITE -> {
+          var write = command.getWrite();
+          namespace.attributes(write.getInode());
+          byte[] data = write.getData().toByteArray();
+          long end = chunks.write(write.getInode(), write.getOffset(), data, 0, data.length);
+          reply.setAttributes(attributes(namespace.written(write.getInode(), end, now)));
+        }
+        case SET_XATTR -> {
+          var set = command.getSetXattr();
+          namespace.setXattr(
+              set.getInode(), set.getName(), set.getValue().toByteArray(), set.getFlags(), now);
+        }
+        case REMOVE_XATTR ->
+            namespace.removeXattr(
+                command.getRemoveXattr().getInode(), command.getRemoveXattr().getName(), now);
+        case OPEN -> namespace.open(command.getOpen());
+        case RELEASE -> namespace.release(command.getRelease());
+        case CHANGE_NOT_SET -> {
+          return failure(FsError.EINVAL, "a command with no change");
+        }
+      }
+      freeData();
+    } catch (FsError e) {
+      return failure(e.errno(), e.getMessage());
+    } catch (IOException e) {
+      return failure(EIO, "file data: " + e.getMessage());
+    }
+    return reply.build();
+  }
+
+  private Attributes setAttributes(SetAttributes set, long now) throws FsError, IOException {
+    Namespace.Changes changes =
+        new Namespace.Changes(
+            set.hasMode() ? OptionalInt.of(set.getMode()) : OptionalInt.empty(),
+            set.hasUid() ? OptionalInt.of(set.getUid()) : OptionalInt.empty(),
+            set.hasGid() ? OptionalInt.of(set.getGid()) : OptionalInt.empty(),
+            set.hasSize() ? OptionalLong.of(set.getSize()) : OptionalLong.empty(),
+            set.hasAccessNanos() ? OptionalLong.of(set.getAccessNanos()) : OptionalLong.empty(),
+            set.hasModifyNanos() ? OptionalLong.of(set.getModifyNanos()) : OptionalLong.empty());
+    Namespace.Attributes changed = namespace.setAttributes(set.getInode(), changes, now);
+    if (set.hasSize()) {
+      chunks.truncate(set.getInode(), set.getSize());
+    }
+    return attributes(changed);
+  }
+
+  /** Answers one read from the state as it is. */
+  public FsReply query(FsQuery query) {
+    FsReply.Builder reply = FsReply.newBuilder();
+    try {
+      switch (query.getReadCase()) {
+        case ATTRIBUTES ->
+            reply.setAttributes(attributes(namespace.attributes(query.getAttributes())));
+        case LOOKUP ->
+            reply.setAttributes(
+                attributes(
+                    namespace.lookup(query.getLookup().getParent(), query.getLookup().getName())));
+        case LIST -> {
+          for (Namespace.Entry entry : namespace.list(query.getList())) {
+            reply.addEntries(
+                DirectoryEntry.newBuilder()
+                    .setName(entry.name())
+                    .setInode(entry.inode())
+                    .setType(entry.type()));
+          }
+        }
+        case READ_DATA -> {
+          var read = query.getReadData();
+          Namespace.Attributes file = namespace.attributes(read.getInode());
+          if (file.isDirectory()) {
+            return failure(FsError.EISDIR, "read of directory " + read.getInode());
+          }
+          reply.setData(
+              ByteString.copyFrom(
+                  chunks.read(read.getInode(), read.getOffset(), read.getSize(), file.size())));
+        }
+        case READLINK -> reply.setText(namespace.readlink(query.getReadlink()));
+        case GET_XATTR ->
+            reply.setData(
+                ByteString.copyFrom(
+                    namespace.getXattr(
+                        query.getGetXattr().getInode(), query.getGetXattr().getName())));
+        case LIST_XATTRS -> reply.addAllNames(namespace.listXattrs(query.getListXattrs()));
+        case READ_NOT_SET -> {
+          return failure(FsError.EINVAL, "a query with no read");
+        }
+      }
+    } catch (FsError e) {
+      return failure(e.errno(), e.getMessage());
+    } catch (IOException e) {
+      return failure(EIO, "file data: " + e.getMessage());
+    }
+    return reply.build();
+  }
+
+  private void freeData() throws IOException {
+    for (long inode : namespace.drainFreed()) {
+      chunks.delete(inode);
+    }
+  }
+
+  private static FsReply failure(int errno, String message) {
+    return FsReply.newBuilder().setErrno(errno).setMessage(message).build();
+  }
+
+  static Attributes attributes(Namespace.Attributes attributes) {
+    return Attributes.newBuilder()
+        .setInode(attributes.inode())
+        .setMode(attributes.mode())
+        .setLinks(attributes.links())
+        .setUid(attributes.uid())
+        .setGid(attributes.gid())
+        .setSize(attributes.size())
+        .setAccessNanos(attributes.accessNanos())
+        .setModifyNanos(attributes.modifyNanos())
+        .setChangeNanos(attributes.changeNanos())
+        .build();
+  }
+}

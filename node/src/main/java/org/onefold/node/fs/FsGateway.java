@@ -1,6 +1,10 @@
 package org.onefold.node.fs;
 
 import java.io.IOException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.onefold.proto.fs.FsCommand;
 import org.onefold.proto.fs.FsQuery;
 import org.onefold.proto.fs.FsReply;
@@ -14,6 +18,36 @@ public interface FsGateway {
   FsReply change(FsCommand command) throws IOException;
 
   FsReply read(FsQuery query) throws IOException;
+
+  /**
+   * The filesystem group through client: changes as writes to its log, reads as linearizable
+   * read-only requests (answered after the leader confirms it still leads and the replica that
+   * answers has applied its commit index).
+   */
+  static FsGateway replicated(RaftClient client) {
+    return new FsGateway() {
+      @Override
+      public FsReply change(FsCommand command) throws IOException {
+        return answer(client.io().send(message(command.toByteArray())));
+      }
+
+      @Override
+      public FsReply read(FsQuery query) throws IOException {
+        return answer(client.io().sendReadOnly(message(query.toByteArray())));
+      }
+
+      private static Message message(byte[] bytes) {
+        return Message.valueOf(ByteString.copyFrom(bytes));
+      }
+
+      private static FsReply answer(RaftClientReply reply) throws IOException {
+        if (!reply.isSuccess()) {
+          throw new IOException("the filesystem group failed the call: " + reply.getException());
+        }
+        return FsReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+      }
+    };
+  }
 
   /** The state in this process, one operation at a time: one node's filesystem, and tests. */
   static FsGateway direct(FsState state) {

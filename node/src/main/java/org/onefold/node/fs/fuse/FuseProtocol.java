@@ -98,6 +98,7 @@ final class FuseProtocol {
   static final int ENOENT = 2;
   static final int EIO = 5;
   static final int EBADF = 9;
+  static final int EMFILE = 24;
   static final int EACCES = 13;
   static final int ENOTDIR = 20;
   static final int EISDIR = 21;

@@ -7,9 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pure core of the binding: one request's bytes, as read from /dev/fuse, in; its reply's bytes,
@@ -24,8 +27,19 @@ final class FuseSession {
   /** The largest write this side takes (the kernel's default without FUSE_MAX_PAGES: 32 pages). */
   static final int WRITE_BYTES_MAX = 128 * 1024;
 
+  /** Directories open at once on one mount; one more is EMFILE. */
+  static final int OPEN_DIRECTORIES_MAX = 4096;
+
   private final FuseFilesystem filesystem;
   private final InstantSource clock;
+
+  /** An open directory's names, as OPENDIR read them. */
+  private record OpenDirectory(long inode, List<FuseFilesystem.DirectoryEntry> entries) {}
+
+  /** Open directories by handle (fh); the reader threads share it. */
+  private final Map<Long, OpenDirectory> openDirectories = new ConcurrentHashMap<>();
+
+  private final AtomicLong nextHandle = new AtomicLong();
 
   /**
    * How long the kernel may keep names and attributes: 0 (ask every time) unless the filesystem
@@ -109,7 +123,7 @@ final class FuseSession {
       case FuseProtocol.OPEN -> {
         yield openReply(unique, filesystem.open(inode, body.getInt()));
       }
-      case FuseProtocol.OPENDIR -> openReply(unique, 0);
+      case FuseProtocol.OPENDIR -> openDirectory(unique, inode);
       case FuseProtocol.READ -> {
         body.getLong(); // fh
         long offset = body.getLong();
@@ -124,10 +138,10 @@ final class FuseSession {
       }
       case FuseProtocol.WRITE -> write(unique, inode, body);
       case FuseProtocol.READDIR -> {
-        body.getLong(); // fh
+        long handle = body.getLong();
         long offset = body.getLong();
         int size = body.getInt();
-        yield reply(unique, directory(filesystem.list(inode), offset, size));
+        yield reply(unique, directory(listing(handle, inode, offset), offset, size));
       }
       case FuseProtocol.MKNOD -> {
         int mode = body.getInt();
@@ -210,11 +224,11 @@ final class FuseSession {
         yield reply(unique, new byte[0]);
       }
       case FuseProtocol.STATFS -> statfsReply(unique, filesystem.usage());
-      case FuseProtocol.RELEASEDIR,
-          FuseProtocol.FLUSH,
-          FuseProtocol.FSYNCDIR,
-          FuseProtocol.ACCESS,
-          FuseProtocol.DESTROY ->
+      case FuseProtocol.RELEASEDIR -> {
+        openDirectories.remove(body.getLong());
+        yield reply(unique, new byte[0]);
+      }
+      case FuseProtocol.FLUSH, FuseProtocol.FSYNCDIR, FuseProtocol.ACCESS, FuseProtocol.DESTROY ->
           reply(unique, new byte[0]);
       default -> throw new FuseException(FuseProtocol.ENOSYS, "opcode " + header.opcode());
     };
@@ -235,6 +249,39 @@ final class FuseSession {
           FuseProtocol.ERANGE, "a value of " + value.length + " bytes for " + size);
     }
     return reply(unique, value);
+  }
+
+  /**
+   * OPENDIR: the directory's names are read once, here, and READDIR hands them out in pieces from
+   * this copy (one listing per opendir, not one per 4 KiB of entries: a directory of 100,000 names
+   * costs one read of them). As POSIX allows, names added or removed meanwhile may show or not; a
+   * rewind (offset 0) reads them again.
+   */
+  private byte[] openDirectory(long unique, long inode) throws FuseException {
+    if (openDirectories.size() >= OPEN_DIRECTORIES_MAX) {
+      throw new FuseException(
+          FuseProtocol.EMFILE, OPEN_DIRECTORIES_MAX + " directories open on this mount");
+    }
+    List<FuseFilesystem.DirectoryEntry> entries = filesystem.list(inode);
+    long handle = nextHandle.incrementAndGet();
+    openDirectories.put(handle, new OpenDirectory(inode, entries));
+    ByteBuffer out = message(unique, 0, FuseProtocol.OPEN_OUT_BYTES);
+    out.putLong(handle).putInt(0);
+    return finish(out, FuseProtocol.OPEN_OUT_BYTES);
+  }
+
+  /** The names READDIR serves from: the open directory's copy, read again at a rewind. */
+  private List<FuseFilesystem.DirectoryEntry> listing(long handle, long inode, long offset)
+      throws FuseException {
+    OpenDirectory open = openDirectories.get(handle);
+    if (open == null || open.inode() != inode) {
+      return filesystem.list(inode); // Not opened through us (or forgotten): read it now.
+    }
+    if (offset == 0) {
+      open = new OpenDirectory(inode, filesystem.list(inode));
+      openDirectories.put(handle, open);
+    }
+    return open.entries();
   }
 
   /** struct fuse_write_in, then the data: the count written, struct fuse_write_out. */

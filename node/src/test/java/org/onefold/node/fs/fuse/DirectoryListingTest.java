@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -68,17 +67,9 @@ class DirectoryListingTest {
       if (!records.hasRemaining()) {
         return names;
       }
-      while (records.hasRemaining()) {
-        int start = records.position();
-        records.getLong();
-        offset = records.getLong();
-        int length = records.getInt();
-        records.getInt();
-        byte[] name = new byte[length];
-        records.get(name);
-        names.add(new String(name, StandardCharsets.UTF_8));
-        records.position(start + ((FuseProtocol.DIRENT_NAME_OFFSET + length + 7) & ~7));
-      }
+      long[] last = new long[1];
+      names.addAll(DirectoryRecords.names(records, last));
+      offset = last[0];
     }
   }
 

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
@@ -126,33 +125,18 @@ class FuseSessionTest {
     answer(request(FuseProtocol.READ, 1, readBody(0, 10)), FuseProtocol.EISDIR);
   }
 
-  /** The names in a READDIR reply, and the offset of its last record. */
-  private static List<String> names(ByteBuffer records, long[] lastOffset) {
-    List<String> names = new ArrayList<>();
-    while (records.remaining() > 0) {
-      int start = records.position();
-      records.getLong();
-      lastOffset[0] = records.getLong();
-      int length = records.getInt();
-      records.getInt();
-      byte[] name = new byte[length];
-      records.get(name);
-      names.add(new String(name, StandardCharsets.UTF_8));
-      records.position(start + ((FuseProtocol.DIRENT_NAME_OFFSET + length + 7) & ~7));
-    }
-    return names;
-  }
-
   @Test
   @DisplayName("READDIR gives whole records that fit, and goes on from the offset it gave")
   void readdirInPages() {
     init();
     long[] last = new long[1];
     // Room for two records of short names (32 bytes each), not three.
-    List<String> first = names(answer(request(FuseProtocol.READDIR, 1, readBody(0, 70)), 0), last);
+    List<String> first =
+        DirectoryRecords.names(answer(request(FuseProtocol.READDIR, 1, readBody(0, 70)), 0), last);
     assertThat(first).containsExactly(".", "..");
     List<String> rest =
-        names(answer(request(FuseProtocol.READDIR, 1, readBody(last[0], 4096)), 0), last);
+        DirectoryRecords.names(
+            answer(request(FuseProtocol.READDIR, 1, readBody(last[0], 4096)), 0), last);
     assertThat(rest).containsExactly("hello");
     assertThat(answer(request(FuseProtocol.READDIR, 1, readBody(last[0], 4096)), 0).remaining())
         .as("the end")

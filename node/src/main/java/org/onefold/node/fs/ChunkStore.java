@@ -1,5 +1,7 @@
 package org.onefold.node.fs;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -117,6 +120,40 @@ public final class ChunkStore {
   /** Where the chunks are. */
   public Path directory() {
     return directory;
+  }
+
+  /** The chunk numbers inode has on disk, in order. */
+  List<Long> chunkNumbers(long inode) throws IOException {
+    Path files = directory.resolve(Long.toString(inode));
+    if (!Files.isDirectory(files)) {
+      return List.of();
+    }
+    try (Stream<Path> chunks = Files.list(files)) {
+      return chunks.map(chunk -> Long.parseLong(chunk.getFileName().toString())).sorted().toList();
+    }
+  }
+
+  /** Copies chunk number index of inode to out: its length (8 bytes), then its bytes. */
+  void copyChunk(long inode, long index, DataOutputStream out) throws IOException {
+    Path file = chunk(inode, index);
+    out.writeLong(Files.size(file));
+    Files.copy(file, out);
+  }
+
+  /** Writes chunk number index of inode from in: its length, then as many bytes. */
+  void restoreChunk(long inode, long index, DataInputStream in) throws IOException {
+    long length = in.readLong();
+    if (length < 0 || length > CHUNK_BYTES) {
+      throw new IOException(
+          "a chunk of " + length + " bytes in a snapshot; at most " + CHUNK_BYTES);
+    }
+    Path file = chunk(inode, index);
+    Files.createDirectories(file.getParent());
+    byte[] bytes = in.readNBytes((int) length);
+    if (bytes.length < length) {
+      throw new IOException("the snapshot ends inside chunk " + index + " of inode " + inode);
+    }
+    Files.write(file, bytes);
   }
 
   /** How many chunk files inode has on disk (for tests of sparse files). */

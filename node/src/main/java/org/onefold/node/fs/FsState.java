@@ -1,7 +1,11 @@
 package org.onefold.node.fs;
 
 import com.google.protobuf.ByteString;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.onefold.proto.fs.Attributes;
@@ -9,6 +13,8 @@ import org.onefold.proto.fs.DirectoryEntry;
 import org.onefold.proto.fs.FsCommand;
 import org.onefold.proto.fs.FsQuery;
 import org.onefold.proto.fs.FsReply;
+import org.onefold.proto.fs.InodeImage;
+import org.onefold.proto.fs.NamespaceImage;
 import org.onefold.proto.fs.SetAttributes;
 
 /**
@@ -176,6 +182,42 @@ public final class FsState {
     return reply.build();
   }
 
+  /**
+   * Writes the whole state to out: the namespace's image, then every chunk of every file (inode,
+   * chunk number, length, bytes), then inode 0. Streamed: the data is never all in memory.
+   */
+  public void writeSnapshot(OutputStream out) throws IOException {
+    DataOutputStream data = new DataOutputStream(out);
+    NamespaceImage image = namespace.image();
+    image.writeDelimitedTo(data);
+    for (InodeImage inode : image.getInodesList()) {
+      long number = inode.getAttributes().getInode();
+      if ((inode.getAttributes().getMode() & Namespace.S_IFMT) != Namespace.S_IFREG) {
+        continue;
+      }
+      for (long index : chunks.chunkNumbers(number)) {
+        data.writeLong(number);
+        data.writeLong(index);
+        chunks.copyChunk(number, index, data);
+      }
+    }
+    data.writeLong(0);
+    data.flush();
+  }
+
+  /** The state a snapshot holds, its data written into chunks (an empty store). */
+  public static FsState readSnapshot(InputStream in, ChunkStore chunks) throws IOException {
+    DataInputStream data = new DataInputStream(in);
+    NamespaceImage image = NamespaceImage.parseDelimitedFrom(data);
+    if (image == null) {
+      throw new IOException("an empty filesystem snapshot");
+    }
+    for (long inode = data.readLong(); inode != 0; inode = data.readLong()) {
+      chunks.restoreChunk(inode, data.readLong(), data);
+    }
+    return new FsState(Namespace.of(image), chunks);
+  }
+
   private void freeData() throws IOException {
     for (long inode : namespace.drainFreed()) {
       chunks.delete(inode);
@@ -187,16 +229,6 @@ public final class FsState {
   }
 
   static Attributes attributes(Namespace.Attributes attributes) {
-    return Attributes.newBuilder()
-        .setInode(attributes.inode())
-        .setMode(attributes.mode())
-        .setLinks(attributes.links())
-        .setUid(attributes.uid())
-        .setGid(attributes.gid())
-        .setSize(attributes.size())
-        .setAccessNanos(attributes.accessNanos())
-        .setModifyNanos(attributes.modifyNanos())
-        .setChangeNanos(attributes.changeNanos())
-        .build();
+    return attributes.image();
   }
 }

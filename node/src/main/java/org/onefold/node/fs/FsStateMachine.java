@@ -1,8 +1,14 @@
 package org.onefold.node.fs;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -11,10 +17,15 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
 import org.onefold.proto.fs.FsCommand;
 import org.onefold.proto.fs.FsQuery;
 import org.onefold.proto.fs.FsReply;
@@ -23,14 +34,19 @@ import org.onefold.proto.fs.FsReply;
  * The Ratis edge of the filesystem group: decodes log entries into {@link FsCommand}s, applies them
  * to its replica's {@link FsState}, answers {@link FsQuery}s; nothing else.
  *
- * <p>No snapshots yet: a replica builds its state by applying the whole log from the start, so at
- * start its chunk directory is emptied (the log writes it again), and Ratis keeps the whole log (it
- * purges only behind a snapshot). Snapshots, of the namespace and of the chunks, come with the
- * group's wiring into the daemon.
+ * <p>Snapshots: one file holding the namespace's image and every chunk ({@link
+ * FsState#writeSnapshot}), taken with applies held (so it costs a copy of the data: a first cut, to
+ * be replaced by chunks that are never changed in place). At start, and after the leader installed
+ * one, a replica empties its chunk directory and reads its state from the latest snapshot, then
+ * applies the log after it.
  *
  * <p>Threads: Ratis applies on one thread; queries come from others: a read-write lock.
  */
 public final class FsStateMachine extends BaseStateMachine {
+  /** What takeSnapshot answers when there is nothing applied yet (Ratis' convention). */
+  private static final long NO_SNAPSHOT = -1;
+
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final Path chunkDirectory;
   private final int rootMode;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -48,12 +64,64 @@ public final class FsStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
       throws IOException {
     super.initialize(server, groupId, raftStorage);
-    clear(chunkDirectory);
+    storage.init(raftStorage);
+    load();
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    load();
+  }
+
+  @Override
+  public SimpleStateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  /** The state of the latest snapshot, or an empty filesystem. */
+  private void load() throws IOException {
+    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     lock.writeLock().lock();
     try {
-      state = new FsState(new Namespace(rootMode, 0, 0, 0), new ChunkStore(chunkDirectory));
+      clear(chunkDirectory);
+      ChunkStore chunks = new ChunkStore(chunkDirectory);
+      if (snapshot == null) {
+        state = new FsState(new Namespace(rootMode, 0, 0, 0), chunks);
+        return;
+      }
+      Path file = snapshot.getFile().getPath();
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+        state = FsState.readSnapshot(in, chunks);
+      } catch (IOException e) {
+        throw new IOException("corrupt filesystem snapshot " + file + ": " + e.getMessage(), e);
+      }
+      setLastAppliedTermIndex(snapshot.getTermIndex());
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    lock.readLock().lock();
+    try {
+      TermIndex last = getLastAppliedTermIndex();
+      if (last == null || last.getIndex() < 0) {
+        return NO_SNAPSHOT;
+      }
+      File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+      Path partial = Path.of(file.getPath() + ".partial");
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial))) {
+        state.writeSnapshot(out);
+      }
+      Files.move(partial, file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+      var md5 = MD5FileUtil.computeMd5ForFile(file);
+      MD5FileUtil.saveMD5File(file, md5);
+      storage.updateLatestSnapshot(
+          new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+      return last.getIndex();
+    } finally {
+      lock.readLock().unlock();
     }
   }
 

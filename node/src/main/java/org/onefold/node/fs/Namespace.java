@@ -1,13 +1,18 @@
 package org.onefold.node.fs;
 
+import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import org.onefold.proto.fs.DirectoryEntry;
+import org.onefold.proto.fs.InodeImage;
+import org.onefold.proto.fs.NamespaceImage;
 
 /**
  * The cluster filesystem's namespace: inodes, their attributes, and the names in directories, with
@@ -74,6 +79,21 @@ public final class Namespace {
       long changeNanos) {
     public boolean isDirectory() {
       return (mode & S_IFMT) == S_IFDIR;
+    }
+
+    /** As fs.proto carries them, in replies and in snapshots. */
+    public org.onefold.proto.fs.Attributes image() {
+      return org.onefold.proto.fs.Attributes.newBuilder()
+          .setInode(inode)
+          .setMode(mode)
+          .setLinks(links)
+          .setUid(uid)
+          .setGid(gid)
+          .setSize(size)
+          .setAccessNanos(accessNanos)
+          .setModifyNanos(modifyNanos)
+          .setChangeNanos(changeNanos)
+          .build();
     }
   }
 
@@ -522,6 +542,75 @@ public final class Namespace {
     List<Long> drained = List.copyOf(freed);
     freed.clear();
     return drained;
+  }
+
+  /** The whole namespace, for a snapshot: every inode, in inode order. */
+  public NamespaceImage image() {
+    NamespaceImage.Builder image = NamespaceImage.newBuilder().setNextInode(nextInode);
+    nodes.values().stream()
+        .sorted(Comparator.comparingLong(node -> node.inode))
+        .forEach(
+            node -> {
+              InodeImage.Builder inode =
+                  InodeImage.newBuilder()
+                      .setAttributes(node.attributes().image())
+                      .setRdev(node.rdev)
+                      .setParent(node.parent)
+                      .setOpens(node.opens);
+              if (node.target != null) {
+                inode.setTarget(node.target);
+              }
+              if (node.children != null) {
+                node.children.forEach(
+                    (name, child) ->
+                        inode.addChildren(
+                            DirectoryEntry.newBuilder()
+                                .setName(name)
+                                .setInode(child)
+                                .setType(nodes.get(child).mode & S_IFMT)));
+              }
+              node.xattrs.forEach(
+                  (name, value) -> inode.putXattrs(name, ByteString.copyFrom(value)));
+              image.addInodes(inode);
+            });
+    return image.build();
+  }
+
+  /** The namespace a snapshot's image holds. */
+  public static Namespace of(NamespaceImage image) {
+    Namespace namespace = new Namespace(0, 0, 0, 0);
+    namespace.nodes.clear();
+    for (InodeImage inode : image.getInodesList()) {
+      org.onefold.proto.fs.Attributes attributes = inode.getAttributes();
+      Node node =
+          new Node(
+              attributes.getInode(),
+              attributes.getMode(),
+              attributes.getUid(),
+              attributes.getGid(),
+              0);
+      node.links = attributes.getLinks();
+      node.size = attributes.getSize();
+      node.rdev = inode.getRdev();
+      node.accessNanos = attributes.getAccessNanos();
+      node.modifyNanos = attributes.getModifyNanos();
+      node.changeNanos = attributes.getChangeNanos();
+      node.parent = inode.getParent();
+      node.opens = inode.getOpens();
+      if (inode.hasTarget()) {
+        node.target = inode.getTarget();
+      }
+      if (node.isDirectory()) {
+        node.children = new TreeMap<>();
+        for (DirectoryEntry child : inode.getChildrenList()) {
+          node.children.put(child.getName(), child.getInode());
+        }
+      }
+      inode.getXattrsMap().forEach((name, value) -> node.xattrs.put(name, value.toByteArray()));
+      namespace.nodes.put(node.inode, node);
+    }
+    namespace.nextInode = image.getNextInode();
+    return namespace;
   }
 
   /** How many inodes the namespace holds (those unlinked but open included). */

@@ -121,6 +121,29 @@ class FsStateTest {
   }
 
   @Test
+  @DisplayName(
+      "a snapshot holds the whole state: read back, it answers and goes on as the original")
+  void snapshotRoundTrip() throws IOException {
+    Random random = new Random(7);
+    FsState original = fresh("original");
+    for (int step = 0; step < 120; step++) {
+      original.apply(randomCommand(random, step));
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    original.writeSnapshot(bytes);
+    FsState restored =
+        FsState.readSnapshot(
+            new java.io.ByteArrayInputStream(bytes.toByteArray()),
+            new ChunkStore(directory.resolve("restored")));
+    assertThat(snapshotOf(restored)).isEqualTo(snapshotOf(original));
+    for (int step = 120; step < 160; step++) {
+      FsCommand next = randomCommand(random, step);
+      assertThat(restored.apply(next)).as("step %d", step).isEqualTo(original.apply(next));
+    }
+    assertThat(snapshotOf(restored)).isEqualTo(snapshotOf(original));
+  }
+
+  @Test
   @DisplayName("the data of a freed inode leaves the disk with it")
   void freedDataLeaves() throws IOException {
     FsState state = fresh("free");

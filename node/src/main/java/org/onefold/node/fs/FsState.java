@@ -29,6 +29,9 @@ public final class FsState {
   /** EIO: the replica's own disk failed under a command or a read. */
   private static final int EIO = 5;
 
+  /** ENOSPC: the replica's disk is full. */
+  static final int ENOSPC = 28;
+
   private final Namespace namespace;
   private final ChunkStore chunks;
 
@@ -112,9 +115,19 @@ public final class FsState {
     } catch (FsError e) {
       return failure(e.errno(), e.getMessage());
     } catch (IOException e) {
-      return failure(EIO, "file data: " + e.getMessage());
+      return failure(diskErrno(e), "file data: " + e.getMessage());
     }
     return reply.build();
+  }
+
+  /**
+   * The errno for the replica's disk failing: ENOSPC when it is full (a write that fails so leaves
+   * the file's size as it was; bytes past it are not shown), else EIO. On a cluster one replica's
+   * full disk can differ from the others': the answer is the applying replica's.
+   */
+  private static int diskErrno(IOException e) {
+    String message = e.getMessage();
+    return message != null && message.contains("No space left on device") ? ENOSPC : EIO;
   }
 
   private Attributes setAttributes(SetAttributes set, long now) throws FsError, IOException {

@@ -104,6 +104,7 @@ final class DownCommand implements Command {
     for (int node : cluster.nodes()) {
       deleteQuietly(cluster.socket(node));
       deleteQuietly(cluster.pidFile(node));
+      unmountLeftover(cluster.nodeDirectory(node).resolve("cluster"), out);
     }
     if (purge) {
       deleteTree(cluster.root());
@@ -142,6 +143,33 @@ final class DownCommand implements Command {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Failure("interrupted while waiting for the nodes to exit");
+    }
+  }
+
+  /**
+   * A node's filesystem mount left behind by a daemon that died ("Transport endpoint is not
+   * connected"): detached with umount -l, so that the directory is usable again (and purgeable).
+   */
+  private static void unmountLeftover(Path mountPoint, PrintStream out) {
+    String target = " " + mountPoint.toAbsolutePath() + " ";
+    try (var lines = Files.lines(Path.of("/proc/self/mounts"))) {
+      if (lines.noneMatch(line -> line.contains(target))) {
+        return;
+      }
+    } catch (IOException e) {
+      return;
+    }
+    try {
+      Process umount = new ProcessBuilder("umount", "-l", mountPoint.toString()).start();
+      if (umount.waitFor(10, TimeUnit.SECONDS) && umount.exitValue() == 0) {
+        out.println("unmounted " + mountPoint + ", left by a node that died");
+      } else {
+        out.println("could not unmount " + mountPoint + " (as root: umount -l " + mountPoint + ")");
+      }
+    } catch (IOException e) {
+      out.println("could not unmount " + mountPoint + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -46,7 +46,9 @@ final class NodeLauncher {
                 "--dir",
                 cluster.nodeDirectory(node).toString(),
                 "--address",
-                ClusterDirectory.address(node)));
+                ClusterDirectory.address(node),
+                "--mount",
+                cluster.nodeDirectory(node).resolve("cluster").toString()));
     join.ifPresent(
         where -> command.addAll(List.of("--join", where.host(), "--token", where.token())));
     return command;

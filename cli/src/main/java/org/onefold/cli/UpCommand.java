@@ -47,7 +47,8 @@ final class UpCommand implements Command {
     return new Syntax(
             "Start a cluster of N nodes on this machine, in the background.",
             "Node k: state directory D/node<k>, address 127.0.1.k, socket D/node<k>/ssid.sock,"
-                + " output D/node<k>/ssid.out. On an existing D, starts only the nodes not"
+                + " output D/node<k>/ssid.out, the cluster filesystem mounted at"
+                + " D/node<k>/cluster (as root). On an existing D, starts only the nodes not"
                 + " running; they keep their numbers. Returns when all N nodes are up (at most 60"
                 + " s).",
             "D defaults to $ONEFOLD_CLUSTER_DIR, else $HOME/.onefold/cluster. Commands run without"

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.onefold.node.admin.LocalApi;
+import org.onefold.node.fs.FsGroup;
 import org.onefold.node.load.LoadSampler;
 import org.onefold.node.load.LoadService;
 import org.onefold.node.membership.DetectorSettings;
@@ -182,6 +183,10 @@ public final class NodeDaemon implements AutoCloseable {
                   new RunForwarder(node, meta, channels, loads, processes),
                   new ClusterProcesses(meta, channels)));
       started.push(local);
+      FsGroup filesystem =
+          FsGroup.start(
+              node, prepared.clusterId(), meta, settings.mount(), clock, directory.fsData());
+      started.push(filesystem);
       return daemon;
     } catch (StartException e) {
       closeAll(started);

@@ -37,7 +37,8 @@ public record NodeSettings(
     Duration replaceVoterAfter,
     Duration electionTimeoutMin,
     Duration electionTimeoutMax,
-    Duration tokenTtl) {
+    Duration tokenTtl,
+    Optional<Path> mount) {
 
   public static final int DEFAULT_RPC_PORT = 7701;
   public static final int DEFAULT_RAFT_PORT = 7702;
@@ -62,6 +63,7 @@ public record NodeSettings(
     defaults.put("election-timeout-min", "150ms");
     defaults.put("election-timeout-max", "300ms");
     defaults.put("token-ttl", "24h");
+    defaults.put("mount", "");
     return Map.copyOf(defaults);
   }
 
@@ -207,7 +209,8 @@ public record NodeSettings(
         parser.duration("replace-voter-after"),
         electionMin,
         electionMax,
-        parser.duration("token-ttl"));
+        parser.duration("token-ttl"),
+        parser.optional("mount").map(path -> Path.of(path).toAbsolutePath()));
   }
 
   private record Parser(Map<String, String> values, Map<String, String> sources) {

@@ -18,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftPeer;
+import org.onefold.node.fs.FsGroup;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.transport.ClusterCa;
 import org.onefold.node.transport.JoinToken;
@@ -127,7 +128,8 @@ final class NodeSetup {
             directory.raft(),
             List.of(),
             timing(settings),
-            TlsContexts.of(tls).ratis());
+            TlsContexts.of(tls).ratis(),
+            FsGroup.stateMachines(directory.fsData()));
     return new Prepared(identity.clusterId(), tls, meta, 0, false);
   }
 
@@ -158,7 +160,8 @@ final class NodeSetup {
             directory.raft(),
             List.of(),
             timing(settings),
-            TlsContexts.of(identity).ratis());
+            TlsContexts.of(identity).ratis(),
+            FsGroup.stateMachines(directory.fsData()));
     try {
       MetaCommand command =
           MetaCommand.newBuilder()
@@ -239,7 +242,8 @@ final class NodeSetup {
             directory.raft(),
             members,
             timing(settings),
-            TlsContexts.of(identity).ratis());
+            TlsContexts.of(identity).ratis(),
+            FsGroup.stateMachines(directory.fsData()));
     log.info(
         "admitted to cluster {} as node {}; catching up with the meta group",
         reply.getClusterId(),

@@ -117,6 +117,14 @@ public final class Ssid implements java.util.concurrent.Callable<Integer> {
       description = "Lifetime of join tokens (default 24h).")
   String tokenTtl;
 
+  @Option(
+      names = "--mount",
+      paramLabel = "PATH",
+      description =
+          "Where this node mounts the cluster filesystem (none by default; needs root and"
+              + " /dev/fuse).")
+  String mount;
+
   public static void main(String[] args) {
     CommandLine commandLine = new CommandLine(new Ssid());
     commandLine.setParameterExceptionHandler(
@@ -190,6 +198,7 @@ public final class Ssid implements java.util.concurrent.Callable<Integer> {
     put(flags, "election-timeout-min", electionTimeoutMin);
     put(flags, "election-timeout-max", electionTimeoutMax);
     put(flags, "token-ttl", tokenTtl);
+    put(flags, "mount", mount);
     return flags;
   }
 

@@ -90,6 +90,11 @@ public final class StateDirectory implements AutoCloseable {
     return state().resolve("raft");
   }
 
+  /** Where this node keeps its replica of the cluster filesystem's data (its chunks). */
+  public Path fsData() {
+    return state().resolve("fs");
+  }
+
   public Path pidFile() {
     return root.resolve("ssid.pid");
   }

@@ -1,6 +1,7 @@
 package org.onefold.node.fs;
 
 import java.io.IOException;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -25,15 +26,20 @@ public interface FsGateway {
    * answers has applied its commit index).
    */
   static FsGateway replicated(RaftClient client) {
+    return replicated(() -> client);
+  }
+
+  /** As {@link #replicated(RaftClient)}, through whichever client supplies (it may change). */
+  static FsGateway replicated(Supplier<RaftClient> client) {
     return new FsGateway() {
       @Override
       public FsReply change(FsCommand command) throws IOException {
-        return answer(client.io().send(message(command.toByteArray())));
+        return answer(client.get().io().send(message(command.toByteArray())));
       }
 
       @Override
       public FsReply read(FsQuery query) throws IOException {
-        return answer(client.io().sendReadOnly(message(query.toByteArray())));
+        return answer(client.get().io().sendReadOnly(message(query.toByteArray())));
       }
 
       private static Message message(byte[] bytes) {

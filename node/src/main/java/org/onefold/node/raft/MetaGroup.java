@@ -39,6 +39,7 @@ import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -183,7 +184,8 @@ public final class MetaGroup implements AutoCloseable {
       Path storageDirectory,
       Collection<RaftPeer> knownPeers,
       Timing timing,
-      GrpcTlsConfig tls)
+      GrpcTlsConfig tls,
+      StateMachine.Registry otherGroups)
       throws IOException {
     RaftGroupId groupId = PeerIds.metaGroupOf(clusterId);
     RaftPeer selfPeer = peerOf(self, address, RaftPeerRole.FOLLOWER);
@@ -215,7 +217,10 @@ public final class MetaGroup implements AutoCloseable {
             .setGroup(group)
             .setProperties(properties)
             .setParameters(parameters)
-            .setStateMachine(stateMachine)
+            // The node's other groups (the filesystem's) run on the same server: one port, one
+            // TLS configuration.
+            .setStateMachineRegistry(
+                id -> id.equals(groupId) ? stateMachine : otherGroups.apply(id))
             .setOption(option)
             .build();
     server.start();
@@ -449,6 +454,16 @@ public final class MetaGroup implements AutoCloseable {
                   .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
                   .build());
     }
+  }
+
+  /** The node's Raft server, which hosts the node's other groups too. */
+  public RaftServer server() {
+    return server;
+  }
+
+  /** A client of another group on this cluster's servers, with this member's TLS and settings. */
+  public RaftClient clientOf(RaftGroupId group, Collection<RaftPeer> peers) {
+    return newClient(properties, parameters, group, peers, null);
   }
 
   public MetaStateMachine stateMachine() {

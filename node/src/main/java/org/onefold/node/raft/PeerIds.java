@@ -1,5 +1,6 @@
 package org.onefold.node.raft;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -30,5 +31,11 @@ public final class PeerIds {
   /** The meta group's id: the cluster id itself, which is a UUID. */
   public static RaftGroupId metaGroupOf(String clusterId) {
     return RaftGroupId.valueOf(UUID.fromString(clusterId));
+  }
+
+  /** The filesystem group's id: derived from the cluster id, the same on every node. */
+  public static RaftGroupId fsGroupOf(String clusterId) {
+    return RaftGroupId.valueOf(
+        UUID.nameUUIDFromBytes(("onefold-fs:" + clusterId).getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -1,0 +1,255 @@
+package org.onefold.node.fs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.statemachine.StateMachine;
+import org.onefold.node.fs.fuse.FuseMount;
+import org.onefold.node.raft.MetaGroup;
+import org.onefold.node.raft.PeerIds;
+import org.onefold.node.transport.Libc;
+import org.onefold.proto.NodeRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster filesystem on this node: its Raft group, hosted by the node's Raft server beside
+ * meta; the node's client of it; and the node's mount of it.
+ *
+ * <p>Replicas: the first node of a cluster makes the group with itself; every other node adds it to
+ * its server with no configuration, and whoever leads the group adds up nodes as voters until there
+ * are {@link #REPLICAS}, once a second. Not yet: moving a replica off a node that stays down (with
+ * three, one may be lost).
+ *
+ * <p>Threads: one scheduled thread checks the replicas and keeps the client's list of nodes; the
+ * mount has its own readers.
+ */
+public final class FsGroup implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FsGroup.class);
+
+  /** How many nodes hold the filesystem (all of them below that). */
+  static final int REPLICAS = 3;
+
+  /** The root directory's mode when the filesystem is made. */
+  private static final int ROOT_MODE = 0755;
+
+  private static final long CHECK_MILLIS = 1000;
+
+  private final int node;
+  private final MetaGroup meta;
+  private final RaftGroupId groupId;
+  private final ScheduledExecutorService checks =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> Thread.ofPlatform().name("fs-group").daemon().unstarted(runnable));
+  private final AtomicLong callIds = new AtomicLong();
+
+  /** The client and the nodes it knows; replaced by the check thread when the nodes change. */
+  private volatile RaftClient client;
+
+  private volatile Set<Integer> clientNodes = Set.of();
+  private volatile Optional<FuseMount> mount = Optional.empty();
+
+  private FsGroup(int node, MetaGroup meta, RaftGroupId groupId) {
+    this.node = node;
+    this.meta = meta;
+    this.groupId = groupId;
+  }
+
+  /** The state machines of the node's filesystem group, its data under data. */
+  public static StateMachine.Registry stateMachines(Path data) {
+    return id -> new FsStateMachine(data.resolve("chunks"), ROOT_MODE);
+  }
+
+  /**
+   * Joins this node to the filesystem group (making it, on the cluster's first node) and, with a
+   * mount point, mounts the filesystem there: as root with /dev/fuse, else it says why not and goes
+   * on without.
+   */
+  public static FsGroup start(
+      int node,
+      String clusterId,
+      MetaGroup meta,
+      Optional<Path> mountPoint,
+      InstantSource clock,
+      Path data)
+      throws IOException {
+    FsGroup group = new FsGroup(node, meta, PeerIds.fsGroupOf(clusterId));
+    group.join();
+    group.refreshClient();
+    group.checks.scheduleWithFixedDelay(
+        group::check, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    if (mountPoint.isPresent()) {
+      group.mount(mountPoint.get(), clock, data);
+    }
+    return group;
+  }
+
+  private void join() throws IOException {
+    RaftServer server = meta.server();
+    for (RaftGroupId existing : server.getGroupIds()) {
+      if (existing.equals(groupId)) {
+        return; // Recovered from this node's storage.
+      }
+    }
+    RaftGroup group =
+        node == 1
+            ? RaftGroup.valueOf(
+                groupId, MetaGroup.peerOf(node, ownAddress(), RaftPeerRole.FOLLOWER))
+            : RaftGroup.valueOf(groupId);
+    RaftClientReply reply =
+        server.groupManagement(
+            GroupManagementRequest.newAdd(
+                ClientId.randomId(), server.getId(), callIds.incrementAndGet(), group));
+    if (!reply.isSuccess()) {
+      throw new IOException("cannot add the filesystem group: " + reply.getException());
+    }
+    log.info("node {} added the filesystem group {}", node, groupId);
+  }
+
+  private org.onefold.proto.NodeAddress ownAddress() {
+    return meta.stateMachine()
+        .read(state -> state.nodes().get(node))
+        .map(NodeRecord::getAddress)
+        .orElseThrow(() -> new IllegalStateException("node " + node + " not in its node table"));
+  }
+
+  /** The gateway this node's mount uses. */
+  public FsGateway gateway() {
+    return FsGateway.replicated(() -> client);
+  }
+
+  private void mount(Path mountPoint, InstantSource clock, Path data) {
+    if (new com.sun.security.auth.module.UnixSystem().getUid() != 0
+        || !Files.exists(Path.of("/dev/fuse"))) {
+      log.warn(
+          "not mounting the cluster filesystem at {}: that needs root and /dev/fuse", mountPoint);
+      return;
+    }
+    try {
+      clearStaleMount(mountPoint);
+      Files.createDirectories(mountPoint);
+      mount =
+          Optional.of(FuseMount.mount(mountPoint, new ClusterFilesystem(gateway(), clock, data)));
+      log.info("the cluster filesystem is mounted at {}", mountPoint);
+    } catch (IOException e) {
+      log.warn("cannot mount the cluster filesystem at {}: {}", mountPoint, e.getMessage());
+    }
+  }
+
+  /** A mount left by a daemon that died ("Transport endpoint is not connected") goes first. */
+  private static void clearStaleMount(Path mountPoint) throws IOException {
+    String target = " " + mountPoint.toAbsolutePath() + " ";
+    boolean mounted;
+    try (var lines = Files.lines(Path.of("/proc/self/mounts"))) {
+      mounted = lines.anyMatch(line -> line.contains(target));
+    }
+    if (mounted) {
+      Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
+      log.info("cleared a stale mount at {}", mountPoint);
+    }
+  }
+
+  /** Once a second: the client's nodes follow the up nodes; the leader adds missing replicas. */
+  private void check() {
+    try {
+      refreshClient();
+      addReplicas();
+    } catch (IOException | RuntimeException e) {
+      log.debug("filesystem group check: {}", e.toString());
+    }
+  }
+
+  private List<NodeRecord> upNodes() {
+    return meta.stateMachine().read(state -> state.nodes().up());
+  }
+
+  private void refreshClient() throws IOException {
+    List<NodeRecord> up = upNodes();
+    Set<Integer> nodes = new TreeSet<>();
+    List<RaftPeer> peers = new ArrayList<>();
+    for (NodeRecord record : up) {
+      nodes.add(record.getNode());
+      peers.add(MetaGroup.peerOf(record.getNode(), record.getAddress(), RaftPeerRole.FOLLOWER));
+    }
+    if (nodes.equals(clientNodes) || peers.isEmpty()) {
+      return;
+    }
+    RaftClient previous = client;
+    client = meta.clientOf(groupId, peers);
+    clientNodes = nodes;
+    if (previous != null) {
+      checks.schedule(() -> closeQuietly(previous), 30, TimeUnit.SECONDS);
+    }
+  }
+
+  private void addReplicas() throws IOException {
+    RaftServer.Division division = meta.server().getDivision(groupId);
+    if (!division.getInfo().isLeader()) {
+      return;
+    }
+    List<RaftPeer> current =
+        new ArrayList<>(division.getRaftConf().getAllPeers(RaftPeerRole.FOLLOWER));
+    if (current.size() >= REPLICAS) {
+      return;
+    }
+    Set<String> members = new TreeSet<>();
+    current.forEach(peer -> members.add(peer.getId().toString()));
+    List<RaftPeer> wanted = new ArrayList<>(current);
+    for (NodeRecord record : upNodes()) {
+      if (wanted.size() >= REPLICAS) {
+        break;
+      }
+      RaftPeer peer =
+          MetaGroup.peerOf(record.getNode(), record.getAddress(), RaftPeerRole.FOLLOWER);
+      if (!members.contains(peer.getId().toString())) {
+        wanted.add(peer);
+      }
+    }
+    if (wanted.size() == current.size()) {
+      return;
+    }
+    RaftClientReply reply = client.admin().setConfiguration(wanted);
+    if (reply.isSuccess()) {
+      log.info("the filesystem group's replicas are now {}", wanted);
+    }
+  }
+
+  private static void closeQuietly(RaftClient retired) {
+    try {
+      retired.close();
+    } catch (IOException e) {
+      // A client that fails to close holds nothing we need.
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    checks.shutdownNow();
+    if (mount.isPresent()) {
+      mount.get().close();
+    }
+    RaftClient last = client;
+    if (last != null) {
+      last.close();
+    }
+  }
+}

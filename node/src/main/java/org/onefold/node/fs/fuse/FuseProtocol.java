@@ -91,6 +91,9 @@ final class FuseProtocol {
   static final int ASYNC_READ = 1;
   static final int BIG_WRITES = 1 << 5;
 
+  /** The kernel takes max_pages from INIT: requests of more than 32 pages. */
+  static final int MAX_PAGES = 1 << 22;
+
   /** The read buffer the kernel requires at least (FUSE_MIN_READ_BUFFER). */
   static final int MIN_READ_BUFFER_BYTES = 8192;
 

@@ -24,8 +24,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * stops asking, and the system call gets the errno Linux gives for "not supported").
  */
 final class FuseSession {
-  /** The largest write this side takes (the kernel's default without FUSE_MAX_PAGES: 32 pages). */
-  static final int WRITE_BYTES_MAX = 128 * 1024;
+  /**
+   * The largest write (and read) this side takes: 1 MiB (256 pages) with a kernel that offers
+   * FUSE_MAX_PAGES; else the kernel's default, 32 pages. Every write is a change of the cluster
+   * filesystem's log, so fewer, larger ones cost less per byte.
+   */
+  static final int WRITE_BYTES_MAX = 1 << 20;
+
+  static final int WRITE_BYTES_DEFAULT = 128 * 1024;
+
+  private static final int PAGE_BYTES = 4096;
 
   /** Directories open at once on one mount; one more is EMFILE. */
   static final int OPEN_DIRECTORIES_MAX = 4096;
@@ -386,11 +394,15 @@ final class FuseSession {
     minor = Math.min(kernelMinor, FuseProtocol.KERNEL_MINOR_VERSION);
     out.putInt(minor);
     out.putInt(readAhead);
-    out.putInt(kernelFlags & (FuseProtocol.ASYNC_READ | FuseProtocol.BIG_WRITES));
+    int flags =
+        kernelFlags & (FuseProtocol.ASYNC_READ | FuseProtocol.BIG_WRITES | FuseProtocol.MAX_PAGES);
+    boolean largeRequests = (flags & FuseProtocol.MAX_PAGES) != 0;
+    out.putInt(flags);
     out.putShort((short) 16); // max_background
     out.putShort((short) 12); // congestion_threshold
-    out.putInt(WRITE_BYTES_MAX);
+    out.putInt(largeRequests ? WRITE_BYTES_MAX : WRITE_BYTES_DEFAULT);
     out.putInt(1); // time_gran: nanoseconds
+    out.putShort((short) (largeRequests ? WRITE_BYTES_MAX / PAGE_BYTES : 0)); // max_pages
     return finish(
         out, minor < 23 ? FuseProtocol.INIT_OUT_BYTES_BEFORE_23 : FuseProtocol.INIT_OUT_BYTES);
   }

@@ -76,7 +76,20 @@ class FuseSessionTest {
     assertThat(out.getInt()).as("max_readahead as offered").isEqualTo(131072);
     assertThat(out.getInt()).isEqualTo(FuseProtocol.ASYNC_READ | FuseProtocol.BIG_WRITES);
     out.getInt();
-    assertThat(out.getInt()).as("max_write").isEqualTo(FuseSession.WRITE_BYTES_MAX);
+    assertThat(out.getInt()).as("max_write without MAX_PAGES").isEqualTo(128 * 1024);
+
+    FuseSession larger = new FuseSession(new HelloFilesystem(), InstantSource.system());
+    ByteBuffer large =
+        ByteBuffer.wrap(
+                larger
+                    .answer(request(FuseProtocol.INIT, 0, initBody(7, 44, FuseProtocol.MAX_PAGES)))
+                    .orElseThrow())
+            .order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(large.getInt(FuseProtocol.OUT_HEADER_BYTES + 12)).isEqualTo(FuseProtocol.MAX_PAGES);
+    assertThat(large.getInt(FuseProtocol.OUT_HEADER_BYTES + 20)).as("max_write").isEqualTo(1 << 20);
+    assertThat(large.getShort(FuseProtocol.OUT_HEADER_BYTES + 28))
+        .as("max_pages")
+        .isEqualTo((short) 256);
 
     FuseSession older = new FuseSession(new HelloFilesystem(), InstantSource.system());
     byte[] reply = older.answer(request(FuseProtocol.INIT, 0, initBody(7, 19, 0))).orElseThrow();

@@ -42,19 +42,18 @@ public final class ChunkStore {
       long chunk = at / CHUNK_BYTES;
       int within = (int) (at % CHUNK_BYTES);
       int count = Math.min(bytes.length - done, CHUNK_BYTES - within);
-      Path file = chunk(inode, chunk);
-      if (Files.exists(file)) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-          ByteBuffer target = ByteBuffer.wrap(bytes, done, count);
-          long position = within;
-          while (target.hasRemaining()) {
-            int read = channel.read(target, position);
-            if (read < 0) {
-              break; // The rest of this chunk is a hole: the zeros are there already.
-            }
-            position += read;
+      try (FileChannel channel = FileChannel.open(chunk(inode, chunk), StandardOpenOption.READ)) {
+        ByteBuffer target = ByteBuffer.wrap(bytes, done, count);
+        long position = within;
+        while (target.hasRemaining()) {
+          int read = channel.read(target, position);
+          if (read < 0) {
+            break; // The rest of this chunk is a hole: the zeros are there already.
           }
+          position += read;
         }
+      } catch (NoSuchFileException hole) {
+        // A chunk never written reads as the zeros already there.
       }
       done += count;
     }
@@ -69,10 +68,7 @@ public final class ChunkStore {
       long chunk = at / CHUNK_BYTES;
       int within = (int) (at % CHUNK_BYTES);
       int count = Math.min(length - done, CHUNK_BYTES - within);
-      Path file = chunk(inode, chunk);
-      Files.createDirectories(file.getParent());
-      try (FileChannel channel =
-          FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      try (FileChannel channel = openForWrite(chunk(inode, chunk))) {
         ByteBuffer source = ByteBuffer.wrap(data, from + done, count);
         long position = within;
         while (source.hasRemaining()) {
@@ -84,22 +80,26 @@ public final class ChunkStore {
     return offset + length;
   }
 
+  /** A chunk file opened for writing, made (and its inode's directory) on its first write. */
+  private static FileChannel openForWrite(Path file) throws IOException {
+    try {
+      return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException firstChunk) {
+      Files.createDirectories(file.getParent());
+      return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+  }
+
   /** Cuts inode's data to size: chunks past it go, the last one is cut short. */
   public void truncate(long inode, long size) throws IOException {
-    Path files = directory.resolve(Long.toString(inode));
-    if (!Files.isDirectory(files)) {
-      return;
-    }
     long keep = (size + CHUNK_BYTES - 1) / CHUNK_BYTES;
-    try (Stream<Path> chunks = Files.list(files)) {
-      for (Path chunk : chunks.toList()) {
-        long index = Long.parseLong(chunk.getFileName().toString());
-        if (index >= keep) {
-          Files.deleteIfExists(chunk);
-        } else if (index == keep - 1 && size % CHUNK_BYTES != 0) {
-          try (FileChannel channel = FileChannel.open(chunk, StandardOpenOption.WRITE)) {
-            channel.truncate(size % CHUNK_BYTES);
-          }
+    for (long index : chunkNumbers(inode)) {
+      Path chunk = chunk(inode, index);
+      if (index >= keep) {
+        Files.deleteIfExists(chunk);
+      } else if (index == keep - 1 && size % CHUNK_BYTES != 0) {
+        try (FileChannel channel = FileChannel.open(chunk, StandardOpenOption.WRITE)) {
+          channel.truncate(size % CHUNK_BYTES);
         }
       }
     }
@@ -107,13 +107,25 @@ public final class ChunkStore {
 
   /** Drops all of inode's data. */
   public void delete(long inode) throws IOException {
-    Path files = directory.resolve(Long.toString(inode));
-    try (Stream<Path> walk = Files.walk(files)) {
+    deleteTree(directory.resolve(Long.toString(inode)));
+  }
+
+  /** Drops every file's data: the store is empty after. */
+  public void clear() throws IOException {
+    try (Stream<Path> inodes = Files.list(directory)) {
+      for (Path files : inodes.toList()) {
+        deleteTree(files);
+      }
+    }
+  }
+
+  private static void deleteTree(Path top) throws IOException {
+    try (Stream<Path> walk = Files.walk(top)) {
       for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);
       }
     } catch (NoSuchFileException e) {
-      // Nothing was ever written.
+      // Nothing was ever written there.
     }
   }
 
@@ -124,12 +136,10 @@ public final class ChunkStore {
 
   /** The chunk numbers inode has on disk, in order. */
   List<Long> chunkNumbers(long inode) throws IOException {
-    Path files = directory.resolve(Long.toString(inode));
-    if (!Files.isDirectory(files)) {
-      return List.of();
-    }
-    try (Stream<Path> chunks = Files.list(files)) {
+    try (Stream<Path> chunks = Files.list(directory.resolve(Long.toString(inode)))) {
       return chunks.map(chunk -> Long.parseLong(chunk.getFileName().toString())).sorted().toList();
+    } catch (NoSuchFileException nothingWritten) {
+      return List.of();
     }
   }
 
@@ -154,17 +164,6 @@ public final class ChunkStore {
       throw new IOException("the snapshot ends inside chunk " + index + " of inode " + inode);
     }
     Files.write(file, bytes);
-  }
-
-  /** How many chunk files inode has on disk (for tests of sparse files). */
-  long chunksOf(long inode) throws IOException {
-    Path files = directory.resolve(Long.toString(inode));
-    if (!Files.isDirectory(files)) {
-      return 0;
-    }
-    try (Stream<Path> chunks = Files.list(files)) {
-      return chunks.count();
-    }
   }
 
   private Path chunk(long inode, long index) {

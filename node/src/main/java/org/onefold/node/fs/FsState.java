@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import org.onefold.proto.fs.Attributes;
 import org.onefold.proto.fs.DirectoryEntry;
 import org.onefold.proto.fs.FsCommand;
 import org.onefold.proto.fs.FsQuery;
@@ -49,31 +48,33 @@ public final class FsState {
         case MAKE -> {
           var make = command.getMake();
           reply.setAttributes(
-              attributes(
-                  namespace.make(
+              namespace
+                  .make(
                       make.getParent(),
                       make.getName(),
                       make.getMode(),
                       make.getUid(),
                       make.getGid(),
-                      now)));
+                      now)
+                  .image());
         }
         case SYMLINK -> {
           var link = command.getSymlink();
           reply.setAttributes(
-              attributes(
-                  namespace.symlink(
+              namespace
+                  .symlink(
                       link.getParent(),
                       link.getName(),
                       link.getTarget(),
                       link.getUid(),
                       link.getGid(),
-                      now)));
+                      now)
+                  .image());
         }
         case LINK -> {
           var link = command.getLink();
           reply.setAttributes(
-              attributes(namespace.link(link.getInode(), link.getParent(), link.getName(), now)));
+              namespace.link(link.getInode(), link.getParent(), link.getName(), now).image());
         }
         case UNLINK ->
             namespace.unlink(command.getUnlink().getParent(), command.getUnlink().getName(), now);
@@ -95,7 +96,7 @@ public final class FsState {
           namespace.attributes(write.getInode());
           byte[] data = write.getData().toByteArray();
           long end = chunks.write(write.getInode(), write.getOffset(), data, 0, data.length);
-          reply.setAttributes(attributes(namespace.written(write.getInode(), end, now)));
+          reply.setAttributes((namespace.written(write.getInode(), end, now)).image());
         }
         case SET_XATTR -> {
           var set = command.getSetXattr();
@@ -130,7 +131,8 @@ public final class FsState {
     return message != null && message.contains("No space left on device") ? ENOSPC : EIO;
   }
 
-  private Attributes setAttributes(SetAttributes set, long now) throws FsError, IOException {
+  private org.onefold.proto.fs.Attributes setAttributes(SetAttributes set, long now)
+      throws FsError, IOException {
     Namespace.Changes changes =
         new Namespace.Changes(
             set.hasMode() ? OptionalInt.of(set.getMode()) : OptionalInt.empty(),
@@ -143,7 +145,7 @@ public final class FsState {
     if (set.hasSize()) {
       chunks.truncate(set.getInode(), set.getSize());
     }
-    return attributes(changed);
+    return changed.image();
   }
 
   /** Answers one read from the state as it is. */
@@ -151,12 +153,12 @@ public final class FsState {
     FsReply.Builder reply = FsReply.newBuilder();
     try {
       switch (query.getReadCase()) {
-        case ATTRIBUTES ->
-            reply.setAttributes(attributes(namespace.attributes(query.getAttributes())));
+        case ATTRIBUTES -> reply.setAttributes(namespace.attributes(query.getAttributes()).image());
         case LOOKUP ->
             reply.setAttributes(
-                attributes(
-                    namespace.lookup(query.getLookup().getParent(), query.getLookup().getName())));
+                namespace
+                    .lookup(query.getLookup().getParent(), query.getLookup().getName())
+                    .image());
         case LIST -> {
           for (Namespace.Entry entry : namespace.list(query.getList())) {
             reply.addEntries(
@@ -239,9 +241,5 @@ public final class FsState {
 
   private static FsReply failure(int errno, String message) {
     return FsReply.newBuilder().setErrno(errno).setMessage(message).build();
-  }
-
-  static Attributes attributes(Namespace.Attributes attributes) {
-    return attributes.image();
   }
 }

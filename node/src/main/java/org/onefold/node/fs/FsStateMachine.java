@@ -1,31 +1,24 @@
 package org.onefold.node.fs;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.stream.Stream;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.MD5FileUtil;
+import org.onefold.node.raft.SnapshotFile;
 import org.onefold.proto.fs.FsCommand;
 import org.onefold.proto.fs.FsQuery;
 import org.onefold.proto.fs.FsReply;
@@ -83,8 +76,8 @@ public final class FsStateMachine extends BaseStateMachine {
     SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     lock.writeLock().lock();
     try {
-      clear(chunkDirectory);
       ChunkStore chunks = new ChunkStore(chunkDirectory);
+      chunks.clear();
       if (snapshot == null) {
         state = new FsState(new Namespace(rootMode, 0, 0, 0), chunks);
         return;
@@ -109,32 +102,10 @@ public final class FsStateMachine extends BaseStateMachine {
       if (last == null || last.getIndex() < 0) {
         return NO_SNAPSHOT;
       }
-      File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-      Path partial = Path.of(file.getPath() + ".partial");
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial))) {
-        state.writeSnapshot(out);
-      }
-      Files.move(partial, file.toPath(), StandardCopyOption.ATOMIC_MOVE);
-      var md5 = MD5FileUtil.computeMd5ForFile(file);
-      MD5FileUtil.saveMD5File(file, md5);
-      storage.updateLatestSnapshot(
-          new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+      SnapshotFile.save(storage, last, state::writeSnapshot);
       return last.getIndex();
     } finally {
       lock.readLock().unlock();
-    }
-  }
-
-  private static void clear(Path directory) throws IOException {
-    if (!Files.exists(directory)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(directory)) {
-      for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-        if (!path.equals(directory)) {
-          Files.delete(path);
-        }
-      }
     }
   }
 

@@ -1,12 +1,9 @@
 package org.onefold.node.raft;
 
-import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,14 +20,12 @@ import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.MD5FileUtil;
 import org.onefold.proto.Event;
 import org.onefold.proto.NodeDown;
 import org.onefold.proto.meta.ErrorCode;
@@ -225,16 +220,7 @@ public final class MetaStateMachine extends BaseStateMachine {
     if (last == null || last.getIndex() < 0) {
       return INVALID_INDEX;
     }
-    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-    File partial = new File(file.getPath() + ".partial");
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial.toPath()))) {
-      snapshot.writeTo(out);
-    }
-    Files.move(partial.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
-    var md5 = MD5FileUtil.computeMd5ForFile(file);
-    MD5FileUtil.saveMD5File(file, md5);
-    storage.updateLatestSnapshot(
-        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    SnapshotFile.save(storage, last, snapshot::writeTo);
     log.info(
         "snapshot of the meta state at index {} (revision {})",
         last.getIndex(),

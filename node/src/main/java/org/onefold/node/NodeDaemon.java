@@ -123,7 +123,7 @@ public final class NodeDaemon implements AutoCloseable {
               new VoterPlan(settings.votersMax(), settings.replaceVoterAfter().toMillis()));
       started.push(membership);
       membership.start();
-      ProcService processes = new ProcService(node, ownUid(), settings.socket(), clock);
+      ProcService processes = new ProcService(node, settings.socket(), clock);
       // A node's death orphans the programs it started here: they become init's.
       meta.stateMachine()
           .addListener(

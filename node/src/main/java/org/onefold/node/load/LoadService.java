@@ -86,9 +86,7 @@ public final class LoadService {
 
   /** Chooses the node for new work among the up nodes; empty if none is up. */
   public Optional<Placement.Choice> place() {
-    List<Integer> up =
-        meta.stateMachine()
-            .read(state -> state.nodes().up().stream().map(NodeRecord::getNode).toList());
+    List<Integer> up = meta.stateMachine().read(state -> state.nodes().upNumbers());
     List<Integer> drawn = Placement.candidates(up, random);
     if (drawn.isEmpty()) {
       return Optional.empty();

@@ -147,6 +147,11 @@ public final class NodeTable {
     return up;
   }
 
+  /** The numbers of the up nodes, in order. */
+  public List<Integer> upNumbers() {
+    return up().stream().map(NodeRecord::getNode).toList();
+  }
+
   public int nextNode() {
     return nextNode;
   }

@@ -57,14 +57,15 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
   /** Clock ticks per second of /proc's times (sysconf(_SC_CLK_TCK); 100 on Linux). */
   private static final long CLOCK_TICKS_PER_SECOND = 100;
 
-  public ProcService(int node, int daemonUid, Path socket, InstantSource clock) throws IOException {
+  public ProcService(int node, Path socket, InstantSource clock) throws IOException {
     ProgramLauncher.checkTools();
     this.node = node;
-    this.launcher = new ProgramLauncher(ProgramLauncher.Identity.ofThisProcess(), socket);
+    ProgramLauncher.Identity daemon = ProgramLauncher.Identity.ofThisProcess();
+    this.launcher = new ProgramLauncher(daemon, socket);
     this.clock = clock;
     this.table = new ProcessTable(node, Limits.PROCESSES_MAX);
     this.cgroups =
-        daemonUid == 0
+        daemon.uid() == 0
             ? ProgramCgroups.forThisDaemon(
                 Path.of("/proc"), node, ProcessHandle.current().pid() + "-" + clock.millis())
             : Optional.empty();
@@ -86,12 +87,17 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     // With cgroups, Onefold's processes are the cgroups' members: read those alone, not all of
     // /proc (a node that runs nothing for Onefold answers at once).
     boolean everyProcess = request.getAll() || cgroups.isEmpty();
+    Set<Long> startedSessions;
+    synchronized (table) {
+      startedSessions = startedSessions();
+    }
     List<ProcScanner.Found> found =
-        everyProcess ? scanner.scan() : readAll(onefoldPids(inProgramCgroups, request.getCpid()));
+        everyProcess
+            ? scanner.scan()
+            : readAll(onefoldPids(inProgramCgroups, startedSessions, request.getCpid()));
     Map<Integer, String> users = ProcScanner.userNames();
     List<ProcessInfo> infos = new ArrayList<>();
     synchronized (table) {
-      Set<Long> startedSessions = startedSessions();
       Set<ProcessTable.Seen> alive = new HashSet<>();
       Map<Long, Integer> cpidByPid = new HashMap<>();
       for (ProcScanner.Found process : found) {
@@ -149,14 +155,14 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
   }
 
   /**
-   * The running started programs' pids, the members of their cgroups, and the process of cpid (any
-   * process seen once, when cpid is not 0).
+   * The running started programs' pids (their sessions), the members of their cgroups, and the
+   * process of cpid (any process seen once, when cpid is not 0).
    */
-  private Set<Long> onefoldPids(Set<Long> inProgramCgroups, long cpid) {
+  private Set<Long> onefoldPids(Set<Long> inProgramCgroups, Set<Long> startedSessions, long cpid) {
     Set<Long> pids = new HashSet<>(inProgramCgroups);
+    pids.addAll(startedSessions);
     synchronized (table) {
       table.get(cpid).ifPresent(entry -> pids.add(entry.pid()));
-      pids.addAll(startedSessions());
     }
     return pids;
   }

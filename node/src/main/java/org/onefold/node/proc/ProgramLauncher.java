@@ -112,28 +112,14 @@ final class ProgramLauncher {
       groups = Set.copyOf(groups);
     }
 
-    /** This process's real ids and groups, from /proc/self/status. */
-    static Identity ofThisProcess() throws IOException {
-      int uid = -1;
-      int gid = -1;
+    /** This process's ids and supplementary groups, as the JDK reads them from the kernel. */
+    static Identity ofThisProcess() {
+      var system = new com.sun.security.auth.module.UnixSystem();
       Set<Integer> groups = new HashSet<>();
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        String[] fields = line.split("\\s+");
-        switch (fields[0]) {
-          case "Uid:" -> uid = Integer.parseInt(fields[1]);
-          case "Gid:" -> gid = Integer.parseInt(fields[1]);
-          case "Groups:" -> {
-            for (int i = 1; i < fields.length; i++) {
-              groups.add(Integer.parseInt(fields[i]));
-            }
-          }
-          default -> {}
-        }
+      for (long group : system.getGroups()) {
+        groups.add((int) group);
       }
-      if (uid < 0 || gid < 0) {
-        throw new IOException("/proc/self/status shows no Uid or Gid line");
-      }
-      return new Identity(uid, gid, groups);
+      return new Identity((int) system.getUid(), (int) system.getGid(), groups);
     }
 
     boolean is(Credentials who) {
@@ -147,8 +133,8 @@ final class ProgramLauncher {
   record Launch(List<String> command, Map<String, String> environment) {}
 
   /**
-   * @param daemonUid the uid this daemon runs as: root may start programs as anyone, another user
-   *     only as itself
+   * @param daemon who this daemon runs as: root may start programs as anyone, another user only as
+   *     itself
    * @param socket this node's local API socket, given to programs as SSI_SOCKET so that an ssi they
    *     run asks the node they run on
    */

@@ -138,9 +138,7 @@ public final class RunForwarder {
       OutputStream output,
       AutoCloseable connection)
       throws IOException {
-    List<Integer> up =
-        meta.stateMachine()
-            .read(state -> state.nodes().up().stream().map(NodeRecord::getNode).toList());
+    List<Integer> up = meta.stateMachine().read(state -> state.nodes().upNumbers());
     if (up.isEmpty()) {
       write(output, error(Error.Code.UNAVAILABLE, "no node is up to run the program"));
       return;

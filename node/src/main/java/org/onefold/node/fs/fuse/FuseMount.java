@@ -147,13 +147,8 @@ public final class FuseMount implements AutoCloseable {
 
   /** Writes reply through out (a reply is at most a read's data and its header). */
   private void write(MemorySegment out, byte[] reply) {
-    if (reply.length > out.byteSize()) {
-      throw new IllegalStateException(
-          "a FUSE reply of " + reply.length + " bytes; at most " + out.byteSize() + " expected");
-    }
-    MemorySegment.copy(reply, 0, out, ValueLayout.JAVA_BYTE, 0, reply.length);
     try {
-      Libc.write(device, out, reply.length);
+      send(out, reply);
     } catch (ErrnoException e) {
       // ENOENT: the request was interrupted and its caller gave up; nothing waits for the reply.
       if (e.errno() != Libc.ENOENT && !closing) {
@@ -178,14 +173,26 @@ public final class FuseMount implements AutoCloseable {
 
   private synchronized void notice(byte[] message) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment out = arena.allocate(message.length);
-      MemorySegment.copy(message, 0, out, ValueLayout.JAVA_BYTE, 0, message.length);
-      Libc.write(device, out, message.length);
+      send(arena.allocate(message.length), message);
     } catch (ErrnoException e) {
       if (e.errno() != Libc.ENOENT) {
         throw new IOException("notice to the kernel for " + target + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  /** Writes message to /dev/fuse through out, native memory of at least its size. */
+  private void send(MemorySegment out, byte[] message) throws ErrnoException {
+    if (message.length > out.byteSize()) {
+      throw new IllegalStateException(
+          "a FUSE message of "
+              + message.length
+              + " bytes; at most "
+              + out.byteSize()
+              + " expected");
+    }
+    MemorySegment.copy(message, 0, out, ValueLayout.JAVA_BYTE, 0, message.length);
+    Libc.write(device, out, message.length);
   }
 
   /** Unmounts (lazily: a busy mount goes once its last user leaves) and waits for the reader. */

@@ -2,6 +2,7 @@ package org.onefold.cli;
 
 import com.google.protobuf.ByteString;
 import java.io.ByteArrayInputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,10 +37,7 @@ import org.onefold.proto.local.Response;
 import org.onefold.proto.local.TokenReply;
 import org.onefold.proto.local.WhereReply;
 import org.onefold.proto.proc.Exited;
-import org.onefold.proto.proc.Output;
 import org.onefold.proto.proc.ProcessInfo;
-import org.onefold.proto.proc.RunEvent;
-import org.onefold.proto.proc.Started;
 
 /**
  * The training runs of ssi's AOT caches. The build runs this (bin/lib/ssi-aot.sh, at the cli
@@ -71,9 +69,6 @@ public final class AotTraining {
       List.of(
           List.of("cluster"),
           List.of("cluster", "--json"),
-          List.of("onnode", "2", "true"),
-          List.of("onall", "true"),
-          List.of("run", "-v", "true"),
           List.of("wait", "131073"),
           List.of("ps"),
           List.of("kill", "-9", "131073"),
@@ -106,28 +101,31 @@ public final class AotTraining {
     String cache = arguments.length == 1 ? arguments[0] : "";
     switch (cache) {
       case "help" -> run(HELP_LINES, Map.of());
-      case "runs", "commands" -> {
-        Path directory = Files.createTempDirectory("onefold-aot-training");
-        Path socket = directory.resolve("ssid.sock");
-        try (AutoCloseable daemon =
-            cache.equals("runs")
-                ? new CannedRuns(socket)
-                : new StandInDaemon(socket, Replies::answer, Replies::stream)) {
-          Map<String, String> environment = Map.of("SSI_SOCKET", socket.toString());
-          if (cache.equals("runs")) {
-            run(RUN_LINES, environment);
-          } else {
-            run(HELP_LINES, Map.of());
-            run(COMMAND_LINES, environment);
-          }
-        } catch (Exception e) {
-          throw new IOException("training " + cache + ": " + e.getMessage(), e);
-        } finally {
-          Files.deleteIfExists(socket);
-          Files.deleteIfExists(directory);
-        }
+      case "runs" -> againstDaemon(CannedRuns::new, RUN_LINES);
+      case "commands" -> {
+        run(HELP_LINES, Map.of());
+        againstDaemon(
+            socket -> new StandInDaemon(socket, Replies::answer, Replies::stream), COMMAND_LINES);
       }
       default -> throw new IllegalArgumentException("usage: AotTraining help|runs|commands");
+    }
+  }
+
+  /** A stand-in daemon on a socket, for the training. */
+  @FunctionalInterface
+  private interface Daemon {
+    Closeable listenOn(Path socket) throws IOException;
+  }
+
+  /** Runs lines against a daemon listening on a temporary socket. */
+  private static void againstDaemon(Daemon daemon, List<List<String>> lines) throws IOException {
+    Path directory = Files.createTempDirectory("onefold-aot-training");
+    Path socket = directory.resolve("ssid.sock");
+    try (Closeable listening = daemon.listenOn(socket)) {
+      run(lines, Map.of("SSI_SOCKET", socket.toString()));
+    } finally {
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(directory);
     }
   }
 
@@ -151,7 +149,7 @@ public final class AotTraining {
    * with the same three responses, given as bytes so that no generated class is loaded, and closes
    * the connection. AotTrainingTest reads them with the generated classes.
    */
-  static final class CannedRuns implements AutoCloseable {
+  static final class CannedRuns implements Closeable {
     /** Response{run_event{started{cpid 131073, node 2, pid 7, placement "node 2 chosen"}}}. */
     static final byte[] STARTED = {
       0x1c,
@@ -285,17 +283,8 @@ public final class AotTraining {
       };
     }
 
-    /** A run: started, one line of output, exited; a watch or events: one event each. */
+    /** A watch or events: one event each. */
     private static List<Response> stream(Request request) {
-      if (request.hasRun()) {
-        return List.of(
-            runEvent(RunEvent.newBuilder().setStarted(Started.newBuilder().setCpid(131073))),
-            runEvent(
-                RunEvent.newBuilder()
-                    .setOutput(
-                        Output.newBuilder().setFd(1).setData(ByteString.copyFromUtf8("\n")))),
-            runEvent(RunEvent.newBuilder().setExited(Exited.newBuilder().setStatus(0))));
-      }
       Event.Builder event = Event.newBuilder().setRevision(3).setTimeMillis(1);
       return List.of(
           Response.newBuilder()
@@ -304,10 +293,6 @@ public final class AotTraining {
                       ? event.setPut(KeyPut.newBuilder().setEntry(ENTRY))
                       : event.setNodeUp(NodeUp.newBuilder().setNode(2).setIncarnation(1)))
               .build());
-    }
-
-    private static Response runEvent(RunEvent.Builder event) {
-      return Response.newBuilder().setRunEvent(event).build();
     }
   }
 }

@@ -63,6 +63,11 @@ final class ClusterDirectory {
     return nodeDirectory(node).resolve("ssid.sock");
   }
 
+  /** Where node k mounts the cluster filesystem (ssi up passes it to the daemon). */
+  Path mountPoint(int node) {
+    return nodeDirectory(node).resolve("cluster");
+  }
+
   Path pidFile(int node) {
     return nodeDirectory(node).resolve("ssid.pid");
   }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
@@ -101,10 +102,11 @@ final class DownCommand implements Command {
     if (running.isEmpty()) {
       out.println("no running nodes in " + cluster.root());
     }
+    List<String> mounts = mounts();
     for (int node : cluster.nodes()) {
       deleteQuietly(cluster.socket(node));
       deleteQuietly(cluster.pidFile(node));
-      unmountLeftover(cluster.nodeDirectory(node).resolve("cluster"), out);
+      unmountLeftover(cluster.mountPoint(node), mounts, out);
     }
     if (purge) {
       deleteTree(cluster.root());
@@ -150,13 +152,9 @@ final class DownCommand implements Command {
    * A node's filesystem mount left behind by a daemon that died ("Transport endpoint is not
    * connected"): detached with umount -l, so that the directory is usable again (and purgeable).
    */
-  private static void unmountLeftover(Path mountPoint, PrintStream out) {
+  private static void unmountLeftover(Path mountPoint, List<String> mounts, PrintStream out) {
     String target = " " + mountPoint.toAbsolutePath() + " ";
-    try (var lines = Files.lines(Path.of("/proc/self/mounts"))) {
-      if (lines.noneMatch(line -> line.contains(target))) {
-        return;
-      }
-    } catch (IOException e) {
+    if (mounts.stream().noneMatch(line -> line.contains(target))) {
       return;
     }
     try {
@@ -170,6 +168,15 @@ final class DownCommand implements Command {
       out.println("could not unmount " + mountPoint + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** This machine's mounts, a line each as /proc/self/mounts gives them; none if unreadable. */
+  private static List<String> mounts() {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/mounts"));
+    } catch (IOException e) {
+      return List.of();
     }
   }
 

@@ -48,7 +48,7 @@ final class NodeLauncher {
                 "--address",
                 ClusterDirectory.address(node),
                 "--mount",
-                cluster.nodeDirectory(node).resolve("cluster").toString()));
+                cluster.mountPoint(node).toString()));
     join.ifPresent(
         where -> command.addAll(List.of("--join", where.host(), "--token", where.token())));
     return command;

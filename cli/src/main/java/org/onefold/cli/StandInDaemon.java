@@ -1,5 +1,6 @@
 package org.onefold.cli;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +25,7 @@ import org.onefold.proto.local.Response;
  * virtual ones: the training run keeps every class it loads in the cache that each ssi start maps,
  * and virtual threads would bring their scheduler along.
  */
-final class StandInDaemon implements AutoCloseable {
+final class StandInDaemon implements Closeable {
   private final ServerSocketChannel server;
   private final Function<Request, Response> answer;
   private final Function<Request, List<Response>> streams;

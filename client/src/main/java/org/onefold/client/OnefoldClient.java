@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.onefold.proto.local.ClusterReply;
 import org.onefold.proto.local.ClusterRequest;
 import org.onefold.proto.local.EventsRequest;
@@ -101,14 +102,7 @@ public final class OnefoldClient implements AutoCloseable {
    * of its own. Fails at once if the node is unknown or down, or the start is refused.
    */
   public ProgramRun run(ProgramStart start) {
-    LocalConnection dedicated = LocalConnection.open(socket);
-    try {
-      dedicated.sendFrame(RunWire.start(start));
-    } catch (OnefoldException e) {
-      dedicated.close();
-      throw e;
-    }
-    return new ProgramRun(dedicated);
+    return new ProgramRun(dedicated(connection -> connection.sendFrame(RunWire.start(start))));
   }
 
   /** The processes of the cluster (all: every process, not only Onefold's), node 0 for all. */
@@ -166,14 +160,19 @@ public final class OnefoldClient implements AutoCloseable {
   }
 
   EventStream stream(Request request) {
+    return new EventStream(dedicated(connection -> connection.send(request)));
+  }
+
+  /** A connection of its own, on which first has sent the call's first message. */
+  private LocalConnection dedicated(Consumer<LocalConnection> first) {
     LocalConnection dedicated = LocalConnection.open(socket);
     try {
-      dedicated.send(request);
+      first.accept(dedicated);
     } catch (OnefoldException e) {
       dedicated.close();
       throw e;
     }
-    return new EventStream(dedicated);
+    return dedicated;
   }
 
   @Override

@@ -23,17 +23,9 @@ public final class ProgramRun implements AutoCloseable {
     send(RunWire.stdin(bytes, offset, length));
   }
 
-  /**
-   * Closes the program's stdin. A program that has ended already (a quick {@code true}: the daemon
-   * may have closed the connection after its last event) needs no closing: that is no error, and
-   * its events are still there to read.
-   */
+  /** Closes the program's stdin. */
   public void closeStdin() {
-    try {
-      send(RunWire.stdinClosed());
-    } catch (OnefoldException e) {
-      // Ended already; next() tells how.
-    }
+    send(RunWire.stdinClosed());
   }
 
   /** Sends signal to the program's process group. */

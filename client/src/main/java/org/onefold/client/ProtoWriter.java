@@ -15,7 +15,18 @@ final class ProtoWriter {
   static final int LENGTH_DELIMITED = 2;
   static final int FIXED32 = 5;
 
-  private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+  private final Buffer bytes = new Buffer();
+
+  /** The bytes written so far, which a message can append to another's without a copy. */
+  private static final class Buffer extends ByteArrayOutputStream {
+    Buffer() {
+      super(256);
+    }
+
+    void appendTo(ByteArrayOutputStream other) {
+      other.write(buf, 0, count);
+    }
+  }
 
   /** An int32, int64 or bool field; a negative int32 takes ten bytes, as protobuf writes it. */
   ProtoWriter integer(int field, long value) {
@@ -67,14 +78,17 @@ final class ProtoWriter {
 
   /** A message field, written even when the message is empty (it is set). */
   ProtoWriter message(int field, ProtoWriter message) {
-    return bytes(field, message.toByteArray(), 0, -1);
+    tag(field, LENGTH_DELIMITED);
+    varint(message.bytes.size());
+    message.bytes.appendTo(bytes);
+    return this;
   }
 
   /** This message with its length before it: one frame of the local API. */
   byte[] toFrame() {
     ProtoWriter frame = new ProtoWriter();
     frame.varint(bytes.size());
-    frame.bytes.writeBytes(bytes.toByteArray());
+    bytes.appendTo(frame.bytes);
     return frame.toByteArray();
   }
 

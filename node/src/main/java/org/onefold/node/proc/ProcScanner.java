@@ -58,10 +58,23 @@ final class ProcScanner {
     return read(proc.resolve(Long.toString(pid)));
   }
 
+  /** The stat line alone of pid (its parent, session, start time), if it runs: one file read. */
+  Optional<ProcStat> stat(long pid) {
+    return stat(proc.resolve(Long.toString(pid)));
+  }
+
+  private static Optional<ProcStat> stat(Path directory) {
+    try {
+      return ProcStat.parse(Files.readString(directory.resolve("stat"), StandardCharsets.UTF_8));
+    } catch (IOException | RuntimeException e) {
+      // Ended while read, or not a process directory.
+      return Optional.empty();
+    }
+  }
+
   private static Optional<Found> read(Path directory) {
     try {
-      Optional<ProcStat> stat =
-          ProcStat.parse(Files.readString(directory.resolve("stat"), StandardCharsets.UTF_8));
+      Optional<ProcStat> stat = stat(directory);
       if (stat.isEmpty()) {
         return Optional.empty();
       }

@@ -234,32 +234,42 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
    * parent of a program this process asks to start.
    */
   public long cpidOf(long pid) {
-    Optional<ProcScanner.Found> found = scanner.read(pid);
-    if (found.isEmpty()) {
+    // This runs for every run: the stat line first, and the table; more only for a stranger.
+    Optional<ProcStat> stat = scanner.stat(pid);
+    if (stat.isEmpty()) {
       return 0;
     }
-    // One process's cgroup file, not every program's member list: this runs for every run.
+    ProcessTable.Seen seen = new ProcessTable.Seen(stat.get().pid(), stat.get().startTicks());
+    synchronized (table) {
+      Optional<ProcessTable.Entry> known = table.byPid(seen);
+      if (known.isPresent()) {
+        return known.get().cpid();
+      }
+    }
+    Optional<ProcScanner.Found> found = scanner.read(pid);
+    if (found.isEmpty() || !found.get().seen().equals(seen)) {
+      return 0;
+    }
+    // One process's cgroup file, not every program's member list.
     boolean inProgramCgroup =
         cgroups.isPresent() && cgroups.get().holds(Path.of("/proc", Long.toString(pid), "cgroup"));
     synchronized (table) {
-      Optional<ProcessTable.Entry> known = table.byPid(found.get().seen());
+      Optional<ProcessTable.Entry> known = table.byPid(seen);
       if (known.isPresent()) {
-        return known.get().cpid();
+        return known.get().cpid(); // Adopted meanwhile by a ps.
       }
       boolean onefoldProcess =
           inProgramCgroup || startedSessions().contains(found.get().stat().session());
       if (!onefoldProcess) {
         return 0;
       }
-      return table
-          .adopt(found.get().seen(), found.get().realUid(), found.get().argv(), clock.millis())
-          .orElse(0);
+      return table.adopt(seen, found.get().realUid(), found.get().argv(), clock.millis()).orElse(0);
     }
   }
 
   /** The parent of pid as /proc names it; 0 if pid is gone. */
   public long parentPid(long pid) {
-    return scanner.read(pid).map(found -> found.stat().ppid()).orElse(0L);
+    return scanner.stat(pid).map(ProcStat::ppid).orElse(0L);
   }
 
   /** node went down: the programs here that it started are init's now. */

@@ -4,10 +4,11 @@
 
 ONEFOLD_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# The JVM options of bin/ssi, tuned for a short-lived process: C1 only, serial GC.
+# The JVM options of bin/ssi, tuned for a short-lived process: C1 only, serial GC,
+# no perf-data file (in the cluster view /tmp is the cluster filesystem's).
 # bin/lib/ssi-aot.sh trains the AOT cache with the same ones (a cache holds for
 # the options it was made with) and copies them into cli/target/ssi.launch.
-ONEFOLD_SSI_JAVA_OPTIONS=(--sun-misc-unsafe-memory-access=allow -XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
+ONEFOLD_SSI_JAVA_OPTIONS=(--sun-misc-unsafe-memory-access=allow -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData)
 
 # True if the java at $1 is version 25. A JDK's release file says so without
 # starting a JVM (that would cost ssi's start-up 50-100 ms); it is read with bash

@@ -91,6 +91,7 @@ public final class AotTraining {
           List.of("onnode", "-d", "2", "true"),
           List.of("run", "-v", "true"),
           List.of("onall", "true"),
+          List.of("shell", "-T", "2"),
           List.of("onnode", "--help"),
           List.of("onnode", "two", "true"));
 

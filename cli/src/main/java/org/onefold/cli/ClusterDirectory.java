@@ -68,6 +68,11 @@ final class ClusterDirectory {
     return nodeDirectory(node).resolve("cluster");
   }
 
+  /** The file that keeps node k's cluster view (a mount namespace) while its daemon runs. */
+  Path viewFile(int node) {
+    return nodeDirectory(node).resolve("view.mnt");
+  }
+
   Path pidFile(int node) {
     return nodeDirectory(node).resolve("ssid.pid");
   }

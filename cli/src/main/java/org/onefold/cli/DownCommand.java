@@ -106,6 +106,7 @@ final class DownCommand implements Command {
     for (int node : cluster.nodes()) {
       deleteQuietly(cluster.socket(node));
       deleteQuietly(cluster.pidFile(node));
+      unmountLeftover(cluster.viewFile(node), mounts, out);
       unmountLeftover(cluster.mountPoint(node), mounts, out);
     }
     if (purge) {
@@ -149,8 +150,9 @@ final class DownCommand implements Command {
   }
 
   /**
-   * A node's filesystem mount left behind by a daemon that died ("Transport endpoint is not
-   * connected"): detached with umount -l, so that the directory is usable again (and purgeable).
+   * A node's filesystem mount or cluster view left behind by a daemon that died ("Transport
+   * endpoint is not connected"): detached with umount -l, so that the directory is usable again
+   * (and purgeable).
    */
   private static void unmountLeftover(Path mountPoint, List<String> mounts, PrintStream out) {
     String target = " " + mountPoint.toAbsolutePath() + " ";

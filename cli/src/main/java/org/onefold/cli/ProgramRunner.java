@@ -218,7 +218,12 @@ final class ProgramRunner {
    * parent is the process that ran ssi (ssi only carries the request).
    */
   static ProgramStart startOf(List<String> command, Console console) {
-    return ProgramStart.of(command, Path.of("").toAbsolutePath().toString())
+    return startOf(command, Path.of("").toAbsolutePath().toString(), console);
+  }
+
+  /** As {@link #startOf(List, Console)}, in directory. */
+  static ProgramStart startOf(List<String> command, String directory, Console console) {
+    return ProgramStart.of(command, directory)
         .withUmask(umask())
         .withEnvironment(console.environment())
         .forCallersParent();

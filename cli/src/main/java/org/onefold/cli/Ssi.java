@@ -60,6 +60,7 @@ public final class Ssi implements Command {
         .command("onnode", OnnodeCommand::new)
         .command("onall", OnallCommand::new)
         .command("run", RunCommand::new)
+        .command("shell", ShellCommand::new)
         .command("ps", PsCommand::new)
         .command("kill", KillCommand::new)
         .command("where", WhereCommand::new)

@@ -22,10 +22,13 @@ final class LocalCluster implements AutoCloseable {
   private final int nodes;
   private final Map<String, String> environment = new HashMap<>();
 
-  private LocalCluster(Path work, int nodes) {
+  private LocalCluster(Path work, int nodes, boolean sharedPaths) {
     this.work = work;
     this.directory = work.resolve("cluster");
     this.nodes = nodes;
+    if (!sharedPaths) {
+      environment.put("SSID_SHARED_PATHS", "none");
+    }
     environment.put("HOME", work.toString());
     environment.put("ONEFOLD_CLUSTER_DIR", directory.toString());
     environment.put("SSID_RPC_PORT", Integer.toString(Programs.freePort()));
@@ -33,9 +36,25 @@ final class LocalCluster implements AutoCloseable {
     environment.putAll(TRAVELLING);
   }
 
-  /** Starts nodes daemons and returns when all are up. */
+  /**
+   * Starts nodes daemons and returns when all are up. Their programs see the machine's own /tmp,
+   * /home and /srv, not the cluster filesystem's: the tests give them files in their temporary
+   * directories (under /tmp), and run bin/ssi from a clone that may lie under /tmp too.
+   */
   static LocalCluster up(Path work, int nodes) {
-    LocalCluster cluster = new LocalCluster(work, nodes);
+    return up(work, nodes, false);
+  }
+
+  /**
+   * Starts nodes daemons as {@code ssi up} makes them, and returns when all are up: their programs
+   * run in the cluster view, where /tmp, /home and /srv are the cluster filesystem's.
+   */
+  static LocalCluster upWithClusterView(Path work, int nodes) {
+    return up(work, nodes, true);
+  }
+
+  private static LocalCluster up(Path work, int nodes, boolean sharedPaths) {
+    LocalCluster cluster = new LocalCluster(work, nodes, sharedPaths);
     Programs.Result up =
         Programs.ssi(
             work,
@@ -59,9 +78,19 @@ final class LocalCluster implements AutoCloseable {
     return on;
   }
 
+  /** Where node k mounts the cluster filesystem (/cluster in its cluster view). */
+  Path mountOf(int node) {
+    return directory.resolve("node" + node).resolve("cluster");
+  }
+
   /** Runs bin/ssi with arguments against node, from the test's directory. */
   Programs.Result ssiOn(int node, String... arguments) {
     return Programs.ssi(work, environmentOf(node), arguments);
+  }
+
+  /** Runs bin/ssi with arguments against node, its stdin read from input. */
+  Programs.Result ssiOnWithInput(int node, Path input, String... arguments) {
+    return Programs.ssiWithInput(work, environmentOf(node), input, arguments);
   }
 
   /** Runs bin/ssi with arguments against node, from directory. */

@@ -8,6 +8,7 @@ import com.pty4j.WinSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +35,13 @@ final class Terminal implements AutoCloseable {
   static Terminal start(
       List<String> command, Map<String, String> environment, int rows, int columns)
       throws IOException {
+    return start(command, environment, rows, columns, Path.of("").toAbsolutePath());
+  }
+
+  /** As start, with directory as the command's working directory. */
+  static Terminal start(
+      List<String> command, Map<String, String> environment, int rows, int columns, Path directory)
+      throws IOException {
     Map<String, String> withTerm = new HashMap<>(System.getenv());
     withTerm.putAll(environment);
     withTerm.put("TERM", "xterm");
@@ -43,6 +51,7 @@ final class Terminal implements AutoCloseable {
             .setInitialRows(rows)
             .setInitialColumns(columns)
             .setConsole(false)
+            .setDirectory(directory.toString())
             .start();
     // pty4j sets the initial size after the start; set it again, long before a JVM reads it.
     process.setWinSize(new WinSize(columns, rows));

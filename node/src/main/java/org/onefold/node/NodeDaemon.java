@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.onefold.node.admin.LocalApi;
+import org.onefold.node.fs.ClusterView;
 import org.onefold.node.fs.FsGroup;
 import org.onefold.node.load.LoadSampler;
 import org.onefold.node.load.LoadService;
@@ -187,6 +188,12 @@ public final class NodeDaemon implements AutoCloseable {
           FsGroup.start(
               node, prepared.clusterId(), meta, settings.mount(), clock, directory.fsData());
       started.push(filesystem);
+      Optional<ClusterView> view =
+          filesystem.mountPoint().flatMap(point -> makeView(settings, directory, point));
+      if (view.isPresent()) {
+        started.push(view.get());
+        processes.runInView(view.get().namespaceFile(), ClusterView.SOCKET);
+      }
       return daemon;
     } catch (StartException e) {
       closeAll(started);
@@ -194,6 +201,21 @@ public final class NodeDaemon implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       closeAll(started);
       throw new StartException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The cluster view over this node's mount at point; empty, with a warning, if it cannot be made
+   * (programs then run in the node's own namespace).
+   */
+  private static Optional<ClusterView> makeView(
+      NodeSettings settings, StateDirectory directory, Path point) {
+    try {
+      return Optional.of(
+          ClusterView.make(directory.viewFile(), point, settings.sharedPaths(), settings.socket()));
+    } catch (IOException e) {
+      log.warn("programs run outside the cluster view: {}", e.getMessage());
+      return Optional.empty();
     }
   }
 

@@ -38,7 +38,8 @@ public record NodeSettings(
     Duration electionTimeoutMin,
     Duration electionTimeoutMax,
     Duration tokenTtl,
-    Optional<Path> mount) {
+    Optional<Path> mount,
+    List<Path> sharedPaths) {
 
   public static final int DEFAULT_RPC_PORT = 7701;
   public static final int DEFAULT_RAFT_PORT = 7702;
@@ -64,6 +65,7 @@ public record NodeSettings(
     defaults.put("election-timeout-max", "300ms");
     defaults.put("token-ttl", "24h");
     defaults.put("mount", "");
+    defaults.put("shared-paths", "/tmp,/home,/srv");
     return Map.copyOf(defaults);
   }
 
@@ -210,7 +212,8 @@ public record NodeSettings(
         electionMin,
         electionMax,
         parser.duration("token-ttl"),
-        parser.optional("mount").map(path -> Path.of(path).toAbsolutePath()));
+        parser.optional("mount").map(path -> Path.of(path).toAbsolutePath()),
+        parser.sharedPaths("shared-paths"));
   }
 
   private record Parser(Map<String, String> values, Map<String, String> sources) {
@@ -225,6 +228,34 @@ public record NodeSettings(
     Optional<String> optional(String name) {
       String value = values.get(name);
       return value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    /**
+     * Absolute paths, comma-separated, or "none": the directories the cluster view binds from
+     * /cluster. Not /, nothing in or around /cluster, no repeats.
+     */
+    List<Path> sharedPaths(String name) throws SettingsException {
+      String value = values.get(name).strip();
+      if (value.equals("none")) {
+        return List.of();
+      }
+      List<Path> paths = new java.util.ArrayList<>();
+      for (String part : value.split(",", -1)) {
+        Path path = Path.of(part.strip());
+        if (!path.isAbsolute()
+            || path.getNameCount() == 0
+            || !path.normalize().equals(path)
+            || path.startsWith("/cluster")
+            || Path.of("/cluster").startsWith(path)
+            || paths.contains(path)) {
+          throw bad(
+              name,
+              "absolute directories other than /, /cluster and what holds it, without . or .."
+                  + " and each once, separated by commas, or none");
+        }
+        paths.add(path);
+      }
+      return List.copyOf(paths);
     }
 
     SettingsException bad(String name, String expected) {

@@ -125,6 +125,15 @@ public final class Ssid implements java.util.concurrent.Callable<Integer> {
               + " /dev/fuse).")
   String mount;
 
+  @Option(
+      names = "--shared-paths",
+      paramLabel = "PATHS",
+      description =
+          "The directories that programs started through Onefold see from the cluster"
+              + " filesystem: each is a bind of the same path under /cluster in the cluster view"
+              + " (comma-separated, or none; default /tmp,/home,/srv; needs --mount).")
+  String sharedPaths;
+
   public static void main(String[] args) {
     CommandLine commandLine = new CommandLine(new Ssid());
     commandLine.setParameterExceptionHandler(
@@ -199,6 +208,7 @@ public final class Ssid implements java.util.concurrent.Callable<Integer> {
     put(flags, "election-timeout-max", electionTimeoutMax);
     put(flags, "token-ttl", tokenTtl);
     put(flags, "mount", mount);
+    put(flags, "shared-paths", sharedPaths);
     return flags;
   }
 

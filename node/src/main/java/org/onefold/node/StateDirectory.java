@@ -95,6 +95,11 @@ public final class StateDirectory implements AutoCloseable {
     return state().resolve("fs");
   }
 
+  /** The file that keeps this node's cluster view (a mount namespace) while the daemon runs. */
+  public Path viewFile() {
+    return root.resolve("view.mnt");
+  }
+
   public Path pidFile() {
     return root.resolve("ssid.pid");
   }

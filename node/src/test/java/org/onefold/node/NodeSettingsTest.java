@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,5 +69,23 @@ class NodeSettingsTest {
                 NodeSettings.resolve(
                     Map.of("dir", directory.toString(), "down-after", "150ms"), Map.of()))
         .hasMessageContaining("at least twice heartbeat-interval");
+  }
+
+  @Test
+  void shared_paths_are_absolute_directories_outside_cluster_or_none() throws Exception {
+    Map<String, String> dir = Map.of("dir", directory.toString());
+    assertThat(NodeSettings.resolve(dir, Map.of()).sharedPaths())
+        .containsExactly(Path.of("/tmp"), Path.of("/home"), Path.of("/srv"));
+    assertThat(NodeSettings.resolve(dir, Map.of("SSID_SHARED_PATHS", "none")).sharedPaths())
+        .isEmpty();
+    assertThat(
+            NodeSettings.resolve(dir, Map.of("SSID_SHARED_PATHS", "/scratch, /var/tmp"))
+                .sharedPaths())
+        .containsExactly(Path.of("/scratch"), Path.of("/var/tmp"));
+    for (String bad : List.of("tmp", "/", "/cluster/tmp", "/tmp,/tmp", "/a/../b", "")) {
+      assertThatThrownBy(() -> NodeSettings.resolve(dir, Map.of("SSID_SHARED_PATHS", bad)))
+          .as(bad)
+          .hasMessageStartingWith("bad shared-paths '" + bad + "' (from environment): expected");
+    }
   }
 }

@@ -26,7 +26,6 @@ import org.apache.ratis.statemachine.StateMachine;
 import org.onefold.node.fs.fuse.FuseMount;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.raft.PeerIds;
-import org.onefold.node.transport.Libc;
 import org.onefold.proto.NodeRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +66,7 @@ public final class FsGroup implements AutoCloseable {
 
   private volatile Set<Integer> clientNodes = Set.of();
   private volatile Optional<FuseMount> mount = Optional.empty();
+  private volatile Optional<Path> mountPoint = Optional.empty();
 
   private FsGroup(int node, MetaGroup meta, RaftGroupId groupId) {
     this.node = node;
@@ -132,38 +132,36 @@ public final class FsGroup implements AutoCloseable {
         .orElseThrow(() -> new IllegalStateException("node " + node + " not in its node table"));
   }
 
+  /** Where this node's mount of the filesystem is; empty if the node did not mount it. */
+  public Optional<Path> mountPoint() {
+    return mountPoint;
+  }
+
   /** The gateway this node's mount uses. */
   public FsGateway gateway() {
     return FsGateway.replicated(() -> client);
   }
 
-  private void mount(Path mountPoint, InstantSource clock, Path data) {
+  private void mount(Path point, InstantSource clock, Path data) {
     if (new com.sun.security.auth.module.UnixSystem().getUid() != 0
         || !Files.exists(Path.of("/dev/fuse"))) {
-      log.warn(
-          "not mounting the cluster filesystem at {}: that needs root and /dev/fuse", mountPoint);
+      log.warn("not mounting the cluster filesystem at {}: that needs root and /dev/fuse", point);
       return;
     }
     try {
-      clearStaleMount(mountPoint);
-      Files.createDirectories(mountPoint);
-      mount =
-          Optional.of(FuseMount.mount(mountPoint, new ClusterFilesystem(gateway(), clock, data)));
-      log.info("the cluster filesystem is mounted at {}", mountPoint);
+      clearStaleMount(point);
+      Files.createDirectories(point);
+      mount = Optional.of(FuseMount.mount(point, new ClusterFilesystem(gateway(), clock, data)));
+      this.mountPoint = Optional.of(point);
+      log.info("the cluster filesystem is mounted at {}", point);
     } catch (IOException e) {
-      log.warn("cannot mount the cluster filesystem at {}: {}", mountPoint, e.getMessage());
+      log.warn("cannot mount the cluster filesystem at {}: {}", point, e.getMessage());
     }
   }
 
   /** A mount left by a daemon that died ("Transport endpoint is not connected") goes first. */
   private static void clearStaleMount(Path mountPoint) throws IOException {
-    String target = " " + mountPoint.toAbsolutePath() + " ";
-    boolean mounted;
-    try (var lines = Files.lines(Path.of("/proc/self/mounts"))) {
-      mounted = lines.anyMatch(line -> line.contains(target));
-    }
-    if (mounted) {
-      Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
+    if (MountTable.detach(mountPoint)) {
       log.info("cleared a stale mount at {}", mountPoint);
     }
   }

@@ -71,6 +71,14 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
             : Optional.empty();
   }
 
+  /**
+   * Programs started from now on run in the cluster view kept at namespaceFile, where this node's
+   * socket is socket.
+   */
+  public void runInView(Path namespaceFile, Path socket) {
+    launcher.enterView(new ProgramLauncher.View(namespaceFile, socket));
+  }
+
   @Override
   public void list(ListRequest request, StreamObserver<ListReply> responses) {
     responses.onNext(ListReply.newBuilder().addAllProcesses(processes(request)).build());

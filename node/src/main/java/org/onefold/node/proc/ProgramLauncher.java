@@ -33,6 +33,9 @@ import org.onefold.proto.proc.RunStart;
  * an exec costs about a millisecond of a loaded node's time, which a quick {@code ssi onnode}
  * notices: hence no shell as the user where {@code env -C} enters the directory as well.
  *
+ * <p>Once the node has its cluster view, {@code nsenter --mount=FILE --} goes first: every later
+ * step, the program and all it starts see the cluster's /cluster, /tmp, /home and /srv.
+ *
  * <p>The steps before the last {@code env} run with a fixed minimal environment: the caller's
  * environment (LD_PRELOAD and the like) must never reach a program that runs as root. A program not
  * found exits 127, one that cannot be executed 126, as in a shell (env(1) says so on stderr).
@@ -96,6 +99,7 @@ final class ProgramLauncher {
   /** Where a detached program's output goes when the caller names no file. */
   static final String DETACHED_OUTPUT = "/dev/null";
 
+  private static final String NSENTER = "/usr/bin/nsenter";
   private static final String SETSID = "/usr/bin/setsid";
   private static final String SETPRIV = "/usr/bin/setpriv";
   private static final String ENV = "/usr/bin/env";
@@ -105,6 +109,15 @@ final class ProgramLauncher {
 
   private final Identity daemon;
   private final Path socket;
+
+  /** Set once, when the node's cluster view is made; read by gRPC's threads at each start. */
+  private volatile Optional<View> view = Optional.empty();
+
+  /**
+   * A mount namespace the programs start in, kept at namespaceFile, in which this node's socket is
+   * at socket.
+   */
+  record View(Path namespaceFile, Path socket) {}
 
   /** Who a process is, as the kernel sees it: uid, gid, supplementary groups. */
   record Identity(int uid, int gid, Set<Integer> groups) {
@@ -143,6 +156,14 @@ final class ProgramLauncher {
     this.socket = socket;
   }
 
+  /**
+   * From now on, programs start in view: the first step enters it ({@code nsenter --mount=FILE}),
+   * and SSI_SOCKET names the node's socket as the view shows it.
+   */
+  void enterView(View programView) {
+    view = Optional.of(programView);
+  }
+
   /** Checks the tools this needs are there; a one-line reason if not. */
   static void checkTools() throws IOException {
     for (String tool : List.of(SETSID, SETPRIV, ENV, SHELL)) {
@@ -177,8 +198,11 @@ final class ProgramLauncher {
     String procs = cgroupProcs.map(Path::toString).orElse("");
     String umask = String.format("%04o", start.getUmask() & 0777);
     String directory = start.getCwd().isEmpty() ? "/" : start.getCwd();
-    Map<String, String> environment = programEnvironment(start, directory);
+    Optional<View> inView = view;
+    Map<String, String> environment = programEnvironment(start, directory, inView);
     List<String> line = new ArrayList<>();
+    inView.ifPresent(
+        entered -> line.addAll(List.of(NSENTER, "--mount=" + entered.namespaceFile(), "--")));
     if (daemon.is(who) && !start.getTty() && !start.getDetach()) {
       line.addAll(List.of(SHELL, "-c", OWN, "onefold-prepare", procs, umask, directory, SETSID));
       line.addAll(start.getArgvList());
@@ -224,9 +248,10 @@ final class ProgramLauncher {
 
   /**
    * The program's environment: the caller's, minus what must not travel and names no exec could
-   * pass, plus PWD and this node's SSI_SOCKET; in name order.
+   * pass, plus PWD and this node's SSI_SOCKET (as inView shows it); in name order.
    */
-  private Map<String, String> programEnvironment(RunStart start, String directory) {
+  private Map<String, String> programEnvironment(
+      RunStart start, String directory, Optional<View> inView) {
     Map<String, String> environment = new TreeMap<>();
     start
         .getEnvMap()
@@ -241,7 +266,7 @@ final class ProgramLauncher {
               }
             });
     environment.put("PWD", directory);
-    environment.put("SSI_SOCKET", socket.toString());
+    environment.put("SSI_SOCKET", inView.map(View::socket).orElse(socket).toString());
     return environment;
   }
 

@@ -107,4 +107,23 @@ class ProgramLauncherTest {
     assertThat(line.subList(line.indexOf("/usr/bin/env"), line.indexOf("/usr/bin/env") + 2))
         .containsExactly("/usr/bin/env", "-i");
   }
+
+  @Test
+  @DisplayName("in the cluster view: nsenter first, and SSI_SOCKET names the socket the view shows")
+  void inTheClusterView() {
+    ProgramLauncher launcher = new ProgramLauncher(ROOT, Path.of("/tmp/of/node2/ssid.sock"));
+    launcher.enterView(
+        new ProgramLauncher.View(
+            Path.of("/tmp/of/node2/view.mnt"), Path.of("/run/onefold/ssid.sock")));
+
+    List<String> other = launcher.commandLine(start().build(), user(1000, 1000), PROCS).command();
+    assertThat(other.subList(0, 5))
+        .containsExactly(
+            "/usr/bin/nsenter", "--mount=/tmp/of/node2/view.mnt", "--", "/bin/sh", "-c");
+    assertThat(other).contains("SSI_SOCKET=/run/onefold/ssid.sock");
+
+    ProgramLauncher.Launch own = launcher.commandLine(start().build(), user(0, 0, 0), PROCS);
+    assertThat(own.command().get(0)).isEqualTo("/usr/bin/nsenter");
+    assertThat(own.environment()).containsEntry("SSI_SOCKET", "/run/onefold/ssid.sock");
+  }
 }

@@ -15,8 +15,12 @@ import org.onefold.proto.local.NodeStatus;
  * <pre>
  * {"cluster": ID, "leader": N, "nodes": [{"node": N, "address": "host:port",
  *   "state": "up"|"down", "incarnation": N, "role": "leader"|"voter"|"nonvoter",
- *   "since": ISO-8601 UTC, "joined": ISO-8601 UTC}]}
+ *   "since": ISO-8601 UTC, "joined": ISO-8601 UTC}],
+ *  "filesystem": {"leader": N, "replicas": [N, ...]}}
  * </pre>
+ *
+ * The filesystem's leader and replicas are as the answering node knows them (leader 0: none known,
+ * or the node holds no replica).
  */
 final class ClusterFormat {
   private static final List<String> HEADINGS =
@@ -65,6 +69,14 @@ final class ClusterFormat {
             json.writeEndObject();
           }
           json.writeEndArray();
+          json.writeObjectFieldStart("filesystem");
+          json.writeNumberField("leader", reply.getFilesystemLeader());
+          json.writeArrayFieldStart("replicas");
+          for (int replica : reply.getFilesystemReplicasList()) {
+            json.writeNumber(replica);
+          }
+          json.writeEndArray();
+          json.writeEndObject();
           json.writeEndObject();
         });
   }

@@ -2,7 +2,6 @@ package org.onefold.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,10 +32,7 @@ class ClusterFilesystemEndToEndTest {
   @Test
   @DisplayName("a file written on node 1 reads whole on nodes 2 and 3, also after node 2's death")
   void oneFilesystemOnEveryNode(@TempDir Path work) throws Exception {
-    assumeTrue(
-        new com.sun.security.auth.module.UnixSystem().getUid() == 0
-            && Files.exists(Path.of("/dev/fuse")),
-        "needs root and /dev/fuse: the daemons mount the cluster filesystem with FUSE");
+    LocalCluster.assumeMounts();
     Path cluster = work.resolve("cluster");
     try (LocalCluster nodes = LocalCluster.up(work, 3)) {
       for (int node = 1; node <= 3; node++) {
@@ -70,6 +66,51 @@ class ClusterFilesystemEndToEndTest {
     }
     for (int node = 1; node <= 3; node++) {
       assertThat(mounted(mountOf(cluster, node))).as("node %d unmounted", node).isFalse();
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "coherence: what node 1 changes, node 2's kernel (which keeps names and attributes) shows"
+          + " at once: a closed file whole on the next open, a new size, a rename, an unlink")
+  void otherNodesSeeChangesAtOnce(@TempDir Path work) throws Exception {
+    LocalCluster.assumeMounts();
+    try (LocalCluster nodes = LocalCluster.up(work, 3)) {
+      Path one = nodes.mountOf(1);
+      Path two = nodes.mountOf(2);
+      await("three replicas")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> ClusterView.parse(nodes.ssiOn(1, "cluster", "--json").out()),
+              view -> view.filesystemReplicas().size() == 3);
+      Files.writeString(one.resolve("notes"), "first\n");
+      assertThat(Files.readString(two.resolve("notes"))).isEqualTo("first\n");
+      assertThat(Files.size(two.resolve("notes"))).isEqualTo(6);
+
+      // Close-to-open: written and closed on node 1, then opened on node 2: whole, no waiting.
+      for (int round = 0; round < 20; round++) {
+        String text = "round " + round + " " + "x".repeat(round * 100) + "\n";
+        Files.writeString(one.resolve("notes"), text);
+        assertThat(Files.readString(two.resolve("notes"))).as("round %d", round).isEqualTo(text);
+      }
+
+      // Names and attributes node 2's kernel holds are dropped when node 1 changes them; the
+      // kernel would keep them for seconds otherwise.
+      Files.writeString(one.resolve("grows"), "a");
+      assertThat(Files.size(two.resolve("grows"))).isEqualTo(1);
+      Files.writeString(one.resolve("grows"), "bcd", java.nio.file.StandardOpenOption.APPEND);
+      await("the new size on node 2")
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> Files.size(two.resolve("grows")) == 4);
+      assertThat(Files.exists(two.resolve("renamed"))).isFalse();
+      Files.move(one.resolve("grows"), one.resolve("renamed"));
+      await("the rename on node 2")
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> !Files.exists(two.resolve("grows")) && Files.exists(two.resolve("renamed")));
+      Files.delete(one.resolve("renamed"));
+      await("the unlink on node 2")
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> !Files.exists(two.resolve("renamed")));
     }
   }
 }

@@ -8,9 +8,15 @@ import java.util.Optional;
 
 /**
  * The node table as {@code ssi cluster --json} prints it, parsed: {@code {"cluster": ID, "leader":
- * N, "nodes": [{"node", "address", "state", "incarnation", "role", "since", "joined"}]}}.
+ * N, "nodes": [{"node", "address", "state", "incarnation", "role", "since", "joined"}],
+ * "filesystem": {"leader": N, "replicas": [N, ...]}}}.
  */
-record ClusterView(String cluster, int leader, List<Member> nodes) {
+record ClusterView(
+    String cluster,
+    int leader,
+    List<Member> nodes,
+    int filesystemLeader,
+    List<Integer> filesystemReplicas) {
   record Member(int node, String address, String state, long incarnation, String role) {
     boolean up() {
       return state.equals("up");
@@ -32,8 +38,14 @@ record ClusterView(String cluster, int leader, List<Member> nodes) {
                 node.get("incarnation").asLong(),
                 node.get("role").asText()));
       }
+      List<Integer> replicas = new ArrayList<>();
+      root.get("filesystem").get("replicas").forEach(replica -> replicas.add(replica.asInt()));
       return new ClusterView(
-          root.get("cluster").asText(), root.get("leader").asInt(), List.copyOf(members));
+          root.get("cluster").asText(),
+          root.get("leader").asInt(),
+          List.copyOf(members),
+          root.get("filesystem").get("leader").asInt(),
+          List.copyOf(replicas));
     } catch (Exception e) {
       throw new IllegalArgumentException("not the JSON of ssi cluster --json: " + json, e);
     }

@@ -2,7 +2,6 @@ package org.onefold.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,10 +45,7 @@ class Demo2EndToEndTest {
       "Demo 2: vi on node 2 from node 1 writes /tmp/newfile, node 3 cats it (onnode and ssi"
           + " shell), node 4 kills the vi, node 1 sees 137")
   void demo2() throws Exception {
-    assumeTrue(
-        new com.sun.security.auth.module.UnixSystem().getUid() == 0
-            && Files.exists(Path.of("/dev/fuse")),
-        "needs root and /dev/fuse: the daemons mount the cluster filesystem with FUSE");
+    LocalCluster.assumeMounts();
     cluster = LocalCluster.upWithClusterView(temporary, 4);
     Terminal node1 =
         Terminal.start(

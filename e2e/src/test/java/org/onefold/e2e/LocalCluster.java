@@ -36,6 +36,14 @@ final class LocalCluster implements AutoCloseable {
     environment.putAll(TRAVELLING);
   }
 
+  /** Skips the test, saying why, unless the daemons can mount the cluster filesystem here. */
+  static void assumeMounts() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        new com.sun.security.auth.module.UnixSystem().getUid() == 0
+            && Files.exists(Path.of("/dev/fuse")),
+        "needs root and /dev/fuse: the daemons mount the cluster filesystem with FUSE");
+  }
+
   /**
    * Starts nodes daemons and returns when all are up. Their programs see the machine's own /tmp,
    * /home and /srv, not the cluster filesystem's: the tests give them files in their temporary

@@ -156,8 +156,8 @@ class ProcessSpaceEndToEndTest {
             "onall",
             "sh",
             "-c",
-            // SSI_SOCKET names the running node's socket, .../node<k>/ssid.sock: exit k.
-            "echo \"on $0\"; d=${SSI_SOCKET%/ssid.sock}; exit ${d##*node}",
+            // SSI_NODE is the running node's number: exit k.
+            "echo \"on $0\"; exit $SSI_NODE",
             "x");
     assertThat(run.out().lines().sorted().toList())
         .containsExactly("node1: on x", "node2: on x", "node3: on x");

@@ -23,6 +23,7 @@ import org.onefold.node.proc.ClusterProcesses;
 import org.onefold.node.proc.RunForwarder;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.raft.MetaState;
+import org.onefold.node.raft.PeerIds;
 import org.onefold.node.registry.KeySpace;
 import org.onefold.node.transport.ClusterCa;
 import org.onefold.node.transport.ConnectionHandler;
@@ -252,6 +253,12 @@ public final class LocalApi implements ConnectionHandler {
                       .setLeader(leader)
                       .setSelf(self)
                       .setRevision(state.revision());
+              meta.groupView(PeerIds.fsGroupOf(state.clusterId()))
+                  .ifPresent(
+                      filesystem ->
+                          reply
+                              .setFilesystemLeader(filesystem.leader())
+                              .addAllFilesystemReplicas(filesystem.voters()));
               for (NodeRecord record : state.nodes().all()) {
                 reply.addNodes(
                     NodeStatus.newBuilder()

@@ -41,17 +41,40 @@ public final class ClusterFilesystem implements FuseFilesystem {
   private final FsGateway gateway;
   private final InstantSource clock;
   private final Path dataDirectory;
+  private final int node;
+  private final Barrier beforeOpen;
 
-  /** dataDirectory: where this node keeps its replica of the data, for statfs. */
+  /**
+   * What an open waits for, so that a file written and closed on another node is seen whole here
+   * (close-to-open): returns once this node's kernel has been told of every change acknowledged
+   * before the call.
+   */
+  public interface Barrier {
+    void await() throws IOException;
+  }
+
+  /** One node's filesystem: no other node's changes to wait for. */
   public ClusterFilesystem(FsGateway gateway, InstantSource clock, Path dataDirectory) {
+    this(gateway, clock, dataDirectory, 0, () -> {});
+  }
+
+  /**
+   * @param dataDirectory where this node keeps its replica of the data, for statfs
+   * @param node this node's number, carried by its changes (the other nodes' kernels are told)
+   * @param beforeOpen what an open waits for
+   */
+  public ClusterFilesystem(
+      FsGateway gateway, InstantSource clock, Path dataDirectory, int node, Barrier beforeOpen) {
     this.gateway = gateway;
     this.clock = clock;
     this.dataDirectory = dataDirectory;
+    this.node = node;
+    this.beforeOpen = beforeOpen;
   }
 
   private FsReply change(FsCommand.Builder command) throws FuseException {
     Instant now = clock.instant();
-    command.setTimeNanos(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    command.setTimeNanos(now.getEpochSecond() * 1_000_000_000L + now.getNano()).setNode(node);
     try {
       return answered(gateway.change(command.build()));
     } catch (IOException e) {
@@ -128,6 +151,11 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public int open(long inode, int flags) throws FuseException {
+    try {
+      beforeOpen.await();
+    } catch (IOException e) {
+      throw new FuseException(EIO, "the filesystem's state: " + e.getMessage());
+    }
     change(FsCommand.newBuilder().setOpen(inode));
     return 0;
   }

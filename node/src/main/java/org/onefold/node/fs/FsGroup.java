@@ -17,16 +17,19 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.onefold.node.fs.fuse.FuseMount;
 import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.raft.PeerIds;
 import org.onefold.proto.NodeRecord;
+import org.onefold.proto.fs.FsQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +56,16 @@ public final class FsGroup implements AutoCloseable {
 
   private static final long CHECK_MILLIS = 1000;
 
+  /**
+   * How long this node's kernel keeps names and attributes while the node holds a replica (whose
+   * applies tell it of every other node's change). A bound for what no notice covers: a replica
+   * that catches up from a snapshot, notices dropped for a full queue.
+   */
+  static final long KERNEL_CACHE_SECONDS = 10;
+
+  /** The longest an open waits for this node's kernel to be told of earlier changes. */
+  private static final java.time.Duration OPEN_WAIT_MAX = java.time.Duration.ofSeconds(5);
+
   private final int node;
   private final MetaGroup meta;
   private final RaftGroupId groupId;
@@ -67,6 +80,10 @@ public final class FsGroup implements AutoCloseable {
   private volatile Set<Integer> clientNodes = Set.of();
   private volatile Optional<FuseMount> mount = Optional.empty();
   private volatile Optional<Path> mountPoint = Optional.empty();
+  private volatile Optional<KernelNotifier> notifier = Optional.empty();
+
+  /** What the mount was last told; touched by the check thread (and the start, before it). */
+  private long kernelCacheSeconds = -1;
 
   private FsGroup(int node, MetaGroup meta, RaftGroupId groupId) {
     this.node = node;
@@ -151,11 +168,79 @@ public final class FsGroup implements AutoCloseable {
     try {
       clearStaleMount(point);
       Files.createDirectories(point);
-      mount = Optional.of(FuseMount.mount(point, new ClusterFilesystem(gateway(), clock, data)));
+      FuseMount fuse =
+          FuseMount.mount(
+              point, new ClusterFilesystem(gateway(), clock, data, node, this::awaitOthersChanges));
+      KernelNotifier notices = new KernelNotifier(fuse);
+      localStateMachine().tellKernelOfOthers(node, notices::offer);
+      notifier = Optional.of(notices);
+      mount = Optional.of(fuse);
       this.mountPoint = Optional.of(point);
+      keepKernelCache();
       log.info("the cluster filesystem is mounted at {}", point);
     } catch (IOException e) {
       log.warn("cannot mount the cluster filesystem at {}: {}", point, e.getMessage());
+    }
+  }
+
+  private FsStateMachine localStateMachine() throws IOException {
+    return (FsStateMachine) meta.server().getDivision(groupId).getStateMachine();
+  }
+
+  /** Whether this node holds a voting replica of the filesystem (and so applies every change). */
+  private boolean holdsReplica() {
+    try {
+      RaftServer.Division division = meta.server().getDivision(groupId);
+      return division.getRaftConf().getPeer(division.getId(), RaftPeerRole.FOLLOWER) != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The kernel keeps what it is given only where this node's replica tells it of changes. */
+  private void keepKernelCache() {
+    if (mount.isEmpty()) {
+      return;
+    }
+    long seconds = holdsReplica() ? KERNEL_CACHE_SECONDS : 0;
+    if (seconds != kernelCacheSeconds) {
+      mount.get().keepFor(seconds);
+      kernelCacheSeconds = seconds;
+      log.info(
+          "the kernel of node {} keeps the filesystem's names and attributes {} s", node, seconds);
+    }
+  }
+
+  /**
+   * The barrier before an open: this node's replica is asked a linearizable read (it returns once
+   * the replica has applied the leader's commit index as of the call), then the notices those
+   * applies made are awaited. Without a replica here the kernel keeps nothing, so nothing to wait
+   * for; a replica that cannot answer (catching up) leaves the open to go on.
+   */
+  private void awaitOthersChanges() {
+    Optional<KernelNotifier> notices = notifier;
+    if (notices.isEmpty() || !holdsReplica()) {
+      return;
+    }
+    try {
+      RaftClientReply reply =
+          client
+              .io()
+              .sendReadOnly(
+                  Message.valueOf(
+                      ByteString.copyFrom(
+                          FsQuery.newBuilder()
+                              .setAttributes(Namespace.ROOT)
+                              .build()
+                              .toByteArray())),
+                  PeerIds.peerOf(node));
+      if (reply.isSuccess()) {
+        notices.get().awaitSent(OPEN_WAIT_MAX);
+      }
+    } catch (IOException e) {
+      log.debug("open barrier on node {}: {}", node, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -171,6 +256,7 @@ public final class FsGroup implements AutoCloseable {
     try {
       refreshClient();
       addReplicas();
+      keepKernelCache();
     } catch (IOException | RuntimeException e) {
       log.debug("filesystem group check: {}", e.toString());
     }
@@ -245,6 +331,7 @@ public final class FsGroup implements AutoCloseable {
     if (mount.isPresent()) {
       mount.get().close();
     }
+    notifier.ifPresent(KernelNotifier::close);
     RaftClient last = client;
     if (last != null) {
       last.close();

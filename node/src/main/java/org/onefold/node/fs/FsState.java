@@ -6,6 +6,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.onefold.proto.fs.DirectoryEntry;
@@ -37,6 +38,11 @@ public final class FsState {
   public FsState(Namespace namespace, ChunkStore chunks) {
     this.namespace = namespace;
     this.chunks = chunks;
+  }
+
+  /** What other nodes' kernels must forget once command is applied; asked before applying it. */
+  List<KernelNotice> noticesFor(FsCommand command) {
+    return KernelNotice.of(command, namespace);
   }
 
   /** Applies one change; its answer (errno 0 and the attributes it made or changed, or errno). */

@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -33,6 +36,9 @@ import org.onefold.proto.fs.FsReply;
  * one, a replica empties its chunk directory and reads its state from the latest snapshot, then
  * applies the log after it.
  *
+ * <p>Once the node has mounted the filesystem, the changes other nodes made are followed by the
+ * notices their kernel caches need ({@link KernelNotice}), handed to the mount's notifier.
+ *
  * <p>Threads: Ratis applies on one thread; queries come from others: a read-write lock.
  */
 public final class FsStateMachine extends BaseStateMachine {
@@ -46,6 +52,12 @@ public final class FsStateMachine extends BaseStateMachine {
 
   /** Set by initialize; guarded by lock. */
   private FsState state;
+
+  /** Where the notices for other nodes' changes go, once this node has mounted the filesystem. */
+  private volatile NoticeSink notices;
+
+  /** This node's number, and what to do with the notices for the changes of every other node. */
+  private record NoticeSink(int node, Consumer<List<KernelNotice>> sink) {}
 
   /** chunkDirectory: where this replica keeps the files' data; rootMode: the root's mode. */
   public FsStateMachine(Path chunkDirectory, int rootMode) {
@@ -109,34 +121,56 @@ public final class FsStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * From now on, every change another node's mount made is followed by its notices to sink (on the
+   * applying thread, in log order: sink must not block); node is this node's number.
+   */
+  void tellKernelOfOthers(int node, Consumer<List<KernelNotice>> sink) {
+    notices = new NoticeSink(node, sink);
+  }
+
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
     LogEntryProto entry = transaction.getLogEntry();
     FsReply reply;
+    List<KernelNotice> toTell = List.of();
     lock.writeLock().lock();
     try {
-      reply = apply(entry);
+      Optional<FsCommand> command = decode(entry);
+      if (command.isEmpty()) {
+        // Not a reason to stop the server: a client sent bytes that are no command.
+        reply =
+            FsReply.newBuilder()
+                .setErrno(FsError.EINVAL)
+                .setMessage("undecodable command at index " + entry.getIndex())
+                .build();
+      } else {
+        NoticeSink sink = notices;
+        boolean others = sink != null && command.get().getNode() != sink.node();
+        List<KernelNotice> due = others ? state.noticesFor(command.get()) : List.of();
+        reply = state.apply(command.get());
+        if (reply.getErrno() == 0) {
+          toTell = due;
+        }
+      }
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     } finally {
       lock.writeLock().unlock();
+    }
+    if (!toTell.isEmpty()) {
+      notices.sink().accept(toTell);
     }
     return CompletableFuture.completedFuture(
         Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
   }
 
-  private FsReply apply(LogEntryProto entry) {
-    FsCommand command;
+  private static Optional<FsCommand> decode(LogEntryProto entry) {
     try {
-      command =
-          FsCommand.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      return Optional.of(
+          FsCommand.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer()));
     } catch (IOException e) {
-      // Not a reason to stop the server: a client sent bytes that are no command.
-      return FsReply.newBuilder()
-          .setErrno(FsError.EINVAL)
-          .setMessage("undecodable command at index " + entry.getIndex())
-          .build();
+      return Optional.empty();
     }
-    return state.apply(command);
   }
 
   @Override

@@ -61,7 +61,7 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     ProgramLauncher.checkTools();
     this.node = node;
     ProgramLauncher.Identity daemon = ProgramLauncher.Identity.ofThisProcess();
-    this.launcher = new ProgramLauncher(daemon, socket);
+    this.launcher = new ProgramLauncher(daemon, node, socket);
     this.clock = clock;
     this.table = new ProcessTable(node, Limits.PROCESSES_MAX);
     this.cgroups =

@@ -54,6 +54,7 @@ final class ProgramLauncher {
   static final Set<String> NOT_TRAVELLING =
       Set.of(
           "SSI_SOCKET",
+          "SSI_NODE",
           "SSH_AUTH_SOCK",
           "SSH_AGENT_PID",
           "SSH_CLIENT",
@@ -108,6 +109,7 @@ final class ProgramLauncher {
       Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL", "C");
 
   private final Identity daemon;
+  private final int node;
   private final Path socket;
 
   /** Set once, when the node's cluster view is made; read by gRPC's threads at each start. */
@@ -148,11 +150,13 @@ final class ProgramLauncher {
   /**
    * @param daemon who this daemon runs as: root may start programs as anyone, another user only as
    *     itself
+   * @param node this node's number, given to programs as SSI_NODE
    * @param socket this node's local API socket, given to programs as SSI_SOCKET so that an ssi they
    *     run asks the node they run on
    */
-  ProgramLauncher(Identity daemon, Path socket) {
+  ProgramLauncher(Identity daemon, int node, Path socket) {
     this.daemon = daemon;
+    this.node = node;
     this.socket = socket;
   }
 
@@ -248,7 +252,8 @@ final class ProgramLauncher {
 
   /**
    * The program's environment: the caller's, minus what must not travel and names no exec could
-   * pass, plus PWD and this node's SSI_SOCKET (as inView shows it); in name order.
+   * pass, plus PWD, this node's number as SSI_NODE and its SSI_SOCKET (as inView shows it); in name
+   * order.
    */
   private Map<String, String> programEnvironment(
       RunStart start, String directory, Optional<View> inView) {
@@ -266,6 +271,7 @@ final class ProgramLauncher {
               }
             });
     environment.put("PWD", directory);
+    environment.put("SSI_NODE", Integer.toString(node));
     environment.put("SSI_SOCKET", inView.map(View::socket).orElse(socket).toString());
     return environment;
   }

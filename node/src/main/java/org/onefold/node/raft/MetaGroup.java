@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -488,6 +489,31 @@ public final class MetaGroup implements AutoCloseable {
     var leader = division().getInfo().getLeaderId();
     return leader == null ? 0 : PeerIds.nodeOf(leader.toString()).orElse(0);
   }
+
+  /**
+   * The leader of another group this node's server holds (the filesystem's) as this node knows it,
+   * and the group's voters, by node number; empty if the server does not hold the group.
+   */
+  public Optional<GroupView> groupView(RaftGroupId group) {
+    try {
+      RaftServer.Division other = server().getDivision(group);
+      var leader = other.getInfo().getLeaderId();
+      List<Integer> voters = new ArrayList<>();
+      for (RaftPeer peer : other.getRaftConf().getAllPeers(RaftPeerRole.FOLLOWER)) {
+        PeerIds.nodeOf(peer.getId().toString()).ifPresent(voters::add);
+      }
+      voters.sort(null);
+      return Optional.of(
+          new GroupView(
+              leader == null ? 0 : PeerIds.nodeOf(leader.toString()).orElse(0),
+              List.copyOf(voters)));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** A group's leader (0: none known) and voters, by node number. */
+  public record GroupView(int leader, List<Integer> voters) {}
 
   /** The current Raft configuration as this member has it. */
   public RaftConfiguration configuration() {

@@ -17,7 +17,7 @@ class ProgramLauncherTest {
   private static final ProgramLauncher.Identity ROOT =
       new ProgramLauncher.Identity(0, 0, Set.of(0));
   private static final ProgramLauncher LAUNCHER =
-      new ProgramLauncher(ROOT, Path.of("/run/onefold/ssid.sock"));
+      new ProgramLauncher(ROOT, 2, Path.of("/run/onefold/ssid.sock"));
   private static final Optional<Path> PROCS =
       Optional.of(Path.of("/sys/fs/cgroup/onefold-node2/131073/cgroup.procs"));
 
@@ -60,7 +60,7 @@ class ProgramLauncherTest {
     assertThat(line.indexOf("LD_PRELOAD=/tmp/evil.so")).isGreaterThan(env);
     assertThat(line).doesNotContain("SSH_TTY=/dev/pts/3");
     assertThat(line)
-        .contains("LANG=C", "PWD=/home/ann/src", "SSI_SOCKET=/run/onefold/ssid.sock")
+        .contains("LANG=C", "PWD=/home/ann/src", "SSI_NODE=2", "SSI_SOCKET=/run/onefold/ssid.sock")
         .endsWith("make", "-j2");
   }
 
@@ -111,7 +111,7 @@ class ProgramLauncherTest {
   @Test
   @DisplayName("in the cluster view: nsenter first, and SSI_SOCKET names the socket the view shows")
   void inTheClusterView() {
-    ProgramLauncher launcher = new ProgramLauncher(ROOT, Path.of("/tmp/of/node2/ssid.sock"));
+    ProgramLauncher launcher = new ProgramLauncher(ROOT, 2, Path.of("/tmp/of/node2/ssid.sock"));
     launcher.enterView(
         new ProgramLauncher.View(
             Path.of("/tmp/of/node2/view.mnt"), Path.of("/run/onefold/ssid.sock")));

@@ -95,6 +95,14 @@ public final class FuseMount implements AutoCloseable {
     return mount;
   }
 
+  /**
+   * From now on, the kernel may keep the names and attributes it is given for seconds (0: it asks
+   * every time); the filesystem then owes a notice for every change the kernel did not make.
+   */
+  public void keepFor(long seconds) {
+    session.keepFor(seconds);
+  }
+
   public Path target() {
     return target;
   }
@@ -163,7 +171,15 @@ public final class FuseMount implements AutoCloseable {
    * the inode) is no error.
    */
   public void invalidateInode(long inode) throws IOException {
-    notice(FuseSession.invalidateInode(inode, 0, 0));
+    invalidateInode(inode, 0, 0);
+  }
+
+  /**
+   * As {@link #invalidateInode(long)}, for inode's attributes and its cached data from offset for
+   * length bytes (length 0: to the end; a negative offset: the attributes only).
+   */
+  public void invalidateInode(long inode, long offset, long length) throws IOException {
+    notice(FuseSession.invalidateInode(inode, offset, length));
   }
 
   /** Tells the kernel that name in parent is stale. */

@@ -51,9 +51,10 @@ final class FuseSession {
 
   /**
    * How long the kernel may keep names and attributes: 0 (ask every time) unless the filesystem
-   * sends invalidation notices whenever they change ({@link #invalidateInode}).
+   * sends invalidation notices whenever they change ({@link #invalidateInode}). Set by the mount's
+   * owner, read by every reader thread.
    */
-  private final long validSeconds;
+  private volatile long validSeconds;
 
   /**
    * The protocol's minor version agreed on INIT; 0 before it. Set by INIT, which the kernel sends
@@ -70,6 +71,11 @@ final class FuseSession {
     this.filesystem = filesystem;
     this.clock = clock;
     this.validSeconds = validSeconds;
+  }
+
+  /** From now on, names and attributes are given to the kernel to keep for seconds. */
+  void keepFor(long seconds) {
+    validSeconds = seconds;
   }
 
   /** The header of a request, struct fuse_in_header. */

@@ -38,16 +38,17 @@
 #               to the filesystem), unlink each; one system call per file, one
 #               process; each phase stops at --limit seconds
 #   untar       tar -xf of an uncompressed tarball of the JDK's java.xml sources
-#               (lib/src.zip, about 1,900 files of 11 KB on average), --no-same-owner
+#               (lib/src.zip; 1,855 files in 22 MiB with JDK 25.0.3), --no-same-owner
 #               as a user's unpack, then `sync -f`; stopped at --limit seconds, in
 #               which case the files it wrote count for files/s
 # fio runs one job, psync, queue depth 1: one program's view of the filesystem.
-# --quick: --size 64 --runtime 5 --files 200 --limit 20.
+# Defaults: --size 256 --runtime 15 --files 1000 --limit 60; --quick: --size 64 --runtime 5
+# --files 200 --limit 20.
 #
 # Prints one tab-separated line per target; each command is bounded by `timeout`, a
 # failed one leaves "failed" in its cell and the run goes on. The clusters, the
 # GlusterFS volume and its daemons, the mounts and the directory are removed on every
-# exit. The defaults take about 9 minutes in all on a 2-core machine.
+# exit. The defaults took 5.5 minutes in all on a 2-core machine (docs/benchmarks.md).
 set -euo pipefail
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../bin/lib/java.sh"
 onefold_find_java

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.onefold.node.fs.fuse.FuseException;
 import org.onefold.node.fs.fuse.FuseFilesystem;
 import org.onefold.proto.fs.FsCommand;
@@ -45,6 +47,16 @@ public final class ClusterFilesystem implements FuseFilesystem {
   private final Barrier beforeOpen;
 
   /**
+   * How many opens this node's kernel holds per inode. The log hears of the first open (which keeps
+   * an unlinked file alive for every node) and of the last release, not of those between. Each
+   * count changes under its inode's stripe, with its log entry: an open never overtakes the release
+   * before it.
+   */
+  private final Map<Long, Integer> localOpens = new ConcurrentHashMap<>();
+
+  private final Object[] stripes = new Object[64];
+
+  /**
    * What an open waits for, so that a file written and closed on another node is seen whole here
    * (close-to-open): returns once this node's kernel has been told of every change acknowledged
    * before the call.
@@ -70,6 +82,9 @@ public final class ClusterFilesystem implements FuseFilesystem {
     this.dataDirectory = dataDirectory;
     this.node = node;
     this.beforeOpen = beforeOpen;
+    for (int k = 0; k < stripes.length; k++) {
+      stripes[k] = new Object();
+    }
   }
 
   private FsReply change(FsCommand.Builder command) throws FuseException {
@@ -156,28 +171,64 @@ public final class ClusterFilesystem implements FuseFilesystem {
     } catch (IOException e) {
       throw new FuseException(EIO, "the filesystem's state: " + e.getMessage());
     }
-    change(FsCommand.newBuilder().setOpen(inode));
+    synchronized (stripe(inode)) {
+      int held = localOpens.getOrDefault(inode, 0);
+      if (held == 0) {
+        change(FsCommand.newBuilder().setOpen(inode));
+      }
+      localOpens.put(inode, held + 1);
+    }
     return 0;
   }
 
   @Override
   public void release(long inode) throws FuseException {
-    change(FsCommand.newBuilder().setRelease(inode));
+    synchronized (stripe(inode)) {
+      Integer held = localOpens.get(inode);
+      if (held == null) {
+        return; // Never opened through this mount: the log holds no open of ours.
+      }
+      if (held > 1) {
+        localOpens.put(inode, held - 1);
+        return;
+      }
+      localOpens.remove(inode);
+      change(FsCommand.newBuilder().setRelease(inode));
+    }
+  }
+
+  /** The lock that orders the opens and releases of inode (and of the inodes sharing it). */
+  private Object stripe(long inode) {
+    return stripes[(int) Math.floorMod(inode, (long) stripes.length)];
   }
 
   @Override
   public Attributes make(Caller caller, long parent, String name, int mode) throws FuseException {
     return shown(
-        change(
-                FsCommand.newBuilder()
-                    .setMake(
-                        Make.newBuilder()
-                            .setParent(parent)
-                            .setName(name)
-                            .setMode(mode)
-                            .setUid(caller.uid())
-                            .setGid(caller.gid())))
-            .getAttributes());
+        change(FsCommand.newBuilder().setMake(making(caller, parent, name, mode))).getAttributes());
+  }
+
+  /** One entry: the file is made open, and this node holds its first open. */
+  @Override
+  public Created create(Caller caller, long parent, String name, int mode, int flags)
+      throws FuseException {
+    Attributes made =
+        shown(
+            change(FsCommand.newBuilder().setMake(making(caller, parent, name, mode).setOpen(true)))
+                .getAttributes());
+    synchronized (stripe(made.inode())) {
+      localOpens.merge(made.inode(), 1, Integer::sum);
+    }
+    return new Created(made, 0);
+  }
+
+  private static Make.Builder making(Caller caller, long parent, String name, int mode) {
+    return Make.newBuilder()
+        .setParent(parent)
+        .setName(name)
+        .setMode(mode)
+        .setUid(caller.uid())
+        .setGid(caller.gid());
   }
 
   @Override
@@ -248,6 +299,7 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public void setXattr(long inode, String name, byte[] value, int flags) throws FuseException {
+    checkXattrName(name);
     change(
         FsCommand.newBuilder()
             .setSetXattr(
@@ -260,6 +312,7 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public byte[] getXattr(long inode, String name) throws FuseException {
+    checkXattrName(name);
     return read(FsQuery.newBuilder()
             .setGetXattr(GetXattr.newBuilder().setInode(inode).setName(name)))
         .getData()
@@ -273,9 +326,19 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public void removeXattr(long inode, String name) throws FuseException {
+    checkXattrName(name);
     change(
         FsCommand.newBuilder()
             .setRemoveXattr(RemoveXattr.newBuilder().setInode(inode).setName(name)));
+  }
+
+  /** A name the state would refuse is refused here, without a round trip. */
+  private static void checkXattrName(String name) throws FuseException {
+    try {
+      Namespace.checkXattrName(name);
+    } catch (FsError e) {
+      throw new FuseException(e.errno(), e.getMessage());
+    }
   }
 
   /**

@@ -53,16 +53,18 @@ public final class FsState {
       switch (command.getChangeCase()) {
         case MAKE -> {
           var make = command.getMake();
-          reply.setAttributes(
-              namespace
-                  .make(
-                      make.getParent(),
-                      make.getName(),
-                      make.getMode(),
-                      make.getUid(),
-                      make.getGid(),
-                      now)
-                  .image());
+          Namespace.Attributes made =
+              namespace.make(
+                  make.getParent(),
+                  make.getName(),
+                  make.getMode(),
+                  make.getUid(),
+                  make.getGid(),
+                  now);
+          if (make.getOpen()) {
+            namespace.open(made.inode());
+          }
+          reply.setAttributes(made.image());
         }
         case SYMLINK -> {
           var link = command.getSymlink();

@@ -502,7 +502,12 @@ public final class Namespace {
     return node;
   }
 
-  private static void checkXattrName(String name) throws FsError {
+  /**
+   * Refuses a name no file here can have: over 255 bytes (ERANGE), or outside user.* (EOPNOTSUPP).
+   * Also asked by a node's mount before it goes to the state: the kernel asks for
+   * security.capability before every write.
+   */
+  static void checkXattrName(String name) throws FsError {
     if (name.getBytes(StandardCharsets.UTF_8).length > XATTR_NAME_BYTES_MAX) {
       throw new FsError(FsError.ERANGE, "an attribute name of more than 255 bytes");
     }

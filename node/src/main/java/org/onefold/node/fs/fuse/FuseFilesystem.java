@@ -82,6 +82,19 @@ public interface FuseFilesystem {
 
   default void release(long inode) throws FuseException {}
 
+  /** A file made and opened at once, and how the kernel is to treat the open file. */
+  record Created(Attributes attributes, int openFlags) {}
+
+  /**
+   * open(2) with O_CREAT of a name that is not there (FUSE's CREATE): makes a regular file as
+   * {@link #make} does and opens it with flags, as {@link #open} does; by default those two.
+   */
+  default Created create(Caller caller, long parent, String name, int mode, int flags)
+      throws FuseException {
+    Attributes made = make(caller, parent, name, mode);
+    return new Created(made, open(made.inode(), flags));
+  }
+
   /**
    * Makes a directory, regular file or fifo named name in parent, owned by caller; mode has the
    * type bits and the permission bits with the umask applied.

@@ -321,12 +321,11 @@ final class FuseSession {
     int flags = body.getInt();
     int mode = body.getInt();
     body.position(16); // umask (applied already), open_flags
-    FuseFilesystem.Attributes made = filesystem.make(caller, parent, name(body), mode);
-    int openFlags = filesystem.open(made.inode(), flags);
-    byte[] entry = entryReply(unique, made);
+    FuseFilesystem.Created created = filesystem.create(caller, parent, name(body), mode, flags);
+    byte[] entry = entryReply(unique, created.attributes());
     ByteBuffer out = message(unique, 0, FuseProtocol.ENTRY_OUT_BYTES + FuseProtocol.OPEN_OUT_BYTES);
     out.put(entry, FuseProtocol.OUT_HEADER_BYTES, FuseProtocol.ENTRY_OUT_BYTES);
-    out.putLong(0).putInt(openFlags); // fh, open_flags
+    out.putLong(0).putInt(created.openFlags()); // fh, open_flags
     return finish(out, FuseProtocol.ENTRY_OUT_BYTES + FuseProtocol.OPEN_OUT_BYTES);
   }
 

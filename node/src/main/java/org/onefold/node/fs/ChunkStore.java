@@ -62,6 +62,15 @@ public final class ChunkStore {
 
   /** Writes data at offset of inode; the end of the write (the file's size is the caller's). */
   public long write(long inode, long offset, byte[] data, int from, int length) throws IOException {
+    return write(inode, offset, ByteBuffer.wrap(data, from, length));
+  }
+
+  /**
+   * As {@link #write(long, long, byte[], int, int)}, the data between data's position and limit.
+   */
+  public long write(long inode, long offset, ByteBuffer data) throws IOException {
+    int length = data.remaining();
+    int start = data.position();
     int done = 0;
     while (done < length) {
       long at = offset + done;
@@ -69,7 +78,7 @@ public final class ChunkStore {
       int within = (int) (at % CHUNK_BYTES);
       int count = Math.min(length - done, CHUNK_BYTES - within);
       try (FileChannel channel = openForWrite(chunk(inode, chunk))) {
-        ByteBuffer source = ByteBuffer.wrap(data, from + done, count);
+        ByteBuffer source = data.duplicate().position(start + done).limit(start + done + count);
         long position = within;
         while (source.hasRemaining()) {
           position += channel.write(source, position);

@@ -56,6 +56,9 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   private final Object[] stripes = new Object[64];
 
+  /** The writes answered before the log has them, and what waits for them. */
+  private final WriteBehind writes;
+
   /**
    * What an open waits for, so that a file written and closed on another node is seen whole here
    * (close-to-open): returns once this node's kernel has been told of every change acknowledged
@@ -82,16 +85,24 @@ public final class ClusterFilesystem implements FuseFilesystem {
     this.dataDirectory = dataDirectory;
     this.node = node;
     this.beforeOpen = beforeOpen;
+    this.writes = new WriteBehind(gateway);
     for (int k = 0; k < stripes.length; k++) {
       stripes[k] = new Object();
     }
   }
 
-  private FsReply change(FsCommand.Builder command) throws FuseException {
+  /** command, stamped with this node's clock and number. */
+  private FsCommand stamped(FsCommand.Builder command) {
     Instant now = clock.instant();
-    command.setTimeNanos(now.getEpochSecond() * 1_000_000_000L + now.getNano()).setNode(node);
+    return command
+        .setTimeNanos(now.getEpochSecond() * 1_000_000_000L + now.getNano())
+        .setNode(node)
+        .build();
+  }
+
+  private FsReply change(FsCommand.Builder command) throws FuseException {
     try {
-      return answered(gateway.change(command.build()));
+      return answered(gateway.change(stamped(command)));
     } catch (IOException e) {
       throw new FuseException(EIO, "the filesystem's state: " + e.getMessage());
     }
@@ -127,14 +138,21 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public Attributes attributes(long inode) throws FuseException {
+    writes.await(inode);
     return shown(read(FsQuery.newBuilder().setAttributes(inode)).getAttributes());
   }
 
   @Override
   public Attributes lookup(long parent, String name) throws FuseException {
-    return shown(
-        read(FsQuery.newBuilder().setLookup(Lookup.newBuilder().setParent(parent).setName(name)))
-            .getAttributes());
+    FsQuery.Builder lookup =
+        FsQuery.newBuilder().setLookup(Lookup.newBuilder().setParent(parent).setName(name));
+    Attributes found = shown(read(lookup).getAttributes());
+    if (writes.writing(found.inode())) {
+      // Its size must count what this node has written.
+      writes.await(found.inode());
+      found = shown(read(lookup).getAttributes());
+    }
+    return found;
   }
 
   @Override
@@ -146,6 +164,7 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public byte[] read(long inode, long offset, int size) throws FuseException {
+    writes.await(inode);
     return read(FsQuery.newBuilder()
             .setReadData(Read.newBuilder().setInode(inode).setOffset(offset).setSize(size)))
         .getData()
@@ -154,14 +173,29 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public int write(long inode, long offset, byte[] data) throws FuseException {
-    change(
-        FsCommand.newBuilder()
-            .setWrite(
-                Write.newBuilder()
-                    .setInode(inode)
-                    .setOffset(offset)
-                    .setData(com.google.protobuf.ByteString.copyFrom(data))));
+    writes.write(
+        inode,
+        stamped(
+            FsCommand.newBuilder()
+                .setWrite(
+                    Write.newBuilder()
+                        .setInode(inode)
+                        .setOffset(offset)
+                        .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(data)))),
+        data.length);
     return data.length;
+  }
+
+  /** fsync(2): every write of inode is in the log (on a majority); a failed one is reported. */
+  @Override
+  public void fsync(long inode) throws FuseException {
+    writes.await(inode);
+  }
+
+  /** close(2) of a descriptor: as fsync, so that the next open anywhere sees the writes. */
+  @Override
+  public void flush(long inode) throws FuseException {
+    writes.await(inode);
   }
 
   @Override
@@ -183,6 +217,7 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public void release(long inode) throws FuseException {
+    writes.await(inode);
     synchronized (stripe(inode)) {
       Integer held = localOpens.get(inode);
       if (held == null) {
@@ -287,6 +322,7 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public Attributes setAttributes(long inode, Changes changes) throws FuseException {
+    writes.await(inode);
     SetAttributes.Builder set = SetAttributes.newBuilder().setInode(inode);
     changes.mode().ifPresent(set::setMode);
     changes.uid().ifPresent(set::setUid);

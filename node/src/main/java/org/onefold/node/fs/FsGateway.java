@@ -1,11 +1,13 @@
 package org.onefold.node.fs;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.onefold.proto.fs.FsCommand;
 import org.onefold.proto.fs.FsQuery;
 import org.onefold.proto.fs.FsReply;
@@ -19,6 +21,16 @@ public interface FsGateway {
   FsReply change(FsCommand command) throws IOException;
 
   FsReply read(FsQuery query) throws IOException;
+
+  /**
+   * Sends a change without waiting for it: its reply later, or an {@link IOException} (wrapped) if
+   * the state could not be reached. Changes sent through the same {@link #channel} apply in the
+   * order sent.
+   */
+  CompletableFuture<FsReply> send(FsCommand command);
+
+  /** What {@link #send} sends through now: it changes when the node's client of the group does. */
+  Object channel();
 
   /**
    * The filesystem group through client: changes as writes to its log, reads as linearizable
@@ -42,8 +54,30 @@ public interface FsGateway {
         return answer(client.get().io().sendReadOnly(message(query.toByteArray())));
       }
 
+      @Override
+      public CompletableFuture<FsReply> send(FsCommand command) {
+        return client
+            .get()
+            .async()
+            .send(message(command.toByteArray()))
+            .thenApply(
+                reply -> {
+                  try {
+                    return answer(reply);
+                  } catch (IOException e) {
+                    throw new CompletionException(e);
+                  }
+                });
+      }
+
+      @Override
+      public Object channel() {
+        return client.get();
+      }
+
       private static Message message(byte[] bytes) {
-        return Message.valueOf(ByteString.copyFrom(bytes));
+        // bytes is the caller's fresh serialization, never changed after: no copy.
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
       }
 
       private static FsReply answer(RaftClientReply reply) throws IOException {
@@ -66,6 +100,16 @@ public interface FsGateway {
       @Override
       public synchronized FsReply read(FsQuery query) {
         return state.query(query);
+      }
+
+      @Override
+      public CompletableFuture<FsReply> send(FsCommand command) {
+        return CompletableFuture.completedFuture(change(command));
+      }
+
+      @Override
+      public Object channel() {
+        return this;
       }
     };
   }

@@ -1,6 +1,7 @@
 package org.onefold.node.fs;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -102,8 +103,9 @@ public final class FsState {
         case WRITE -> {
           var write = command.getWrite();
           namespace.attributes(write.getInode());
-          byte[] data = write.getData().toByteArray();
-          long end = chunks.write(write.getInode(), write.getOffset(), data, 0, data.length);
+          long end =
+              chunks.write(
+                  write.getInode(), write.getOffset(), write.getData().asReadOnlyByteBuffer());
           reply.setAttributes((namespace.written(write.getInode(), end, now)).image());
         }
         case SET_XATTR -> {
@@ -183,7 +185,7 @@ public final class FsState {
             return failure(FsError.EISDIR, "read of directory " + read.getInode());
           }
           reply.setData(
-              ByteString.copyFrom(
+              UnsafeByteOperations.unsafeWrap(
                   chunks.read(read.getInode(), read.getOffset(), read.getSize(), file.size())));
         }
         case READLINK -> reply.setText(namespace.readlink(query.getReadlink()));

@@ -1,5 +1,6 @@
 package org.onefold.node.fs;
 
+import com.google.protobuf.CodedInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +21,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.onefold.node.raft.SnapshotFile;
 import org.onefold.proto.fs.FsCommand;
 import org.onefold.proto.fs.FsQuery;
@@ -161,13 +162,18 @@ public final class FsStateMachine extends BaseStateMachine {
       notices.sink().accept(toTell);
     }
     return CompletableFuture.completedFuture(
-        Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
   }
 
   private static Optional<FsCommand> decode(LogEntryProto entry) {
     try {
-      return Optional.of(
-          FsCommand.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer()));
+      // A write's data stays in the entry's buffer (aliased), not copied: the entry outlives the
+      // apply.
+      CodedInputStream in =
+          CodedInputStream.newInstance(
+              entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      in.enableAliasing(true);
+      return Optional.of(FsCommand.parseFrom(in));
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -185,7 +191,7 @@ public final class FsStateMachine extends BaseStateMachine {
         lock.readLock().unlock();
       }
       return CompletableFuture.completedFuture(
-          Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
+          Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,17 @@ class ClusterFilesystemTest {
     public FsReply read(FsQuery query) throws IOException {
       queries.add(query.getReadCase());
       return state.read(query);
+    }
+
+    @Override
+    public CompletableFuture<FsReply> send(FsCommand command) {
+      changes.add(command.getChangeCase());
+      return state.send(command);
+    }
+
+    @Override
+    public Object channel() {
+      return state.channel();
     }
   }
 
@@ -95,5 +107,30 @@ class ClusterFilesystemTest {
       assertThat(e.errno()).isEqualTo(FsError.EOPNOTSUPP);
     }
     assertThat(gateway.queries).isEmpty();
+  }
+
+  @Test
+  @DisplayName(
+      "a write is answered before it is applied; its failure comes with the next fsync or close,"
+          + " once, as a failed writeback does")
+  void writeFailuresComeAtFsyncOnce() throws Exception {
+    Counting gateway = new Counting();
+    ClusterFilesystem filesystem =
+        new ClusterFilesystem(gateway, InstantSource.fixed(Instant.EPOCH), directory);
+    long file =
+        filesystem.create(ROOT_CALLER, Namespace.ROOT, "a", 0100644, 0).attributes().inode();
+    assertThat(filesystem.write(file, 0, new byte[] {1, 2, 3})).isEqualTo(3);
+    filesystem.flush(file);
+    assertThat(filesystem.attributes(file).size()).isEqualTo(3);
+
+    // A write the state refuses (a directory's inode): answered, then reported at fsync, once.
+    assertThat(filesystem.write(Namespace.ROOT, 0, new byte[] {4})).isEqualTo(1);
+    try {
+      filesystem.fsync(Namespace.ROOT);
+      throw new AssertionError("the failed write went unreported");
+    } catch (FuseException e) {
+      assertThat(e.errno()).isEqualTo(FsError.EINVAL);
+    }
+    filesystem.fsync(Namespace.ROOT);
   }
 }

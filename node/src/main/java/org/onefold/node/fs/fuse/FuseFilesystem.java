@@ -159,6 +159,9 @@ public interface FuseFilesystem {
   /** Makes what was written to inode durable. */
   default void fsync(long inode) throws FuseException {}
 
+  /** close(2) of a descriptor of inode (FUSE's FLUSH): its failure is close's. */
+  default void flush(long inode) throws FuseException {}
+
   /** ENOSYS: the kernel remembers it and answers EOPNOTSUPP from then on. */
   private static FuseException notSupported() {
     return new FuseException(FuseProtocol.ENOSYS, "no extended attributes here");

@@ -242,7 +242,11 @@ final class FuseSession {
         openDirectories.remove(body.getLong());
         yield reply(unique, new byte[0]);
       }
-      case FuseProtocol.FLUSH, FuseProtocol.FSYNCDIR, FuseProtocol.ACCESS, FuseProtocol.DESTROY ->
+      case FuseProtocol.FLUSH -> {
+        filesystem.flush(inode);
+        yield reply(unique, new byte[0]);
+      }
+      case FuseProtocol.FSYNCDIR, FuseProtocol.ACCESS, FuseProtocol.DESTROY ->
           reply(unique, new byte[0]);
       default -> throw new FuseException(FuseProtocol.ENOSYS, "opcode " + header.opcode());
     };

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -111,6 +112,69 @@ class ClusterFilesystemEndToEndTest {
       await("the unlink on node 2")
           .atMost(Duration.ofSeconds(2))
           .until(() -> !Files.exists(two.resolve("renamed")));
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "three nodes append to one file under O_APPEND at once: every record once, whole, each"
+          + " writer's in its order")
+  void appendsFromEveryNode(@TempDir Path work) throws Exception {
+    LocalCluster.assumeMounts();
+    int records = 300;
+    int recordBytes = 32;
+    try (LocalCluster nodes = LocalCluster.up(work, 3)) {
+      await("three replicas")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> ClusterView.parse(nodes.ssiOn(1, "cluster", "--json").out()),
+              view -> view.filesystemReplicas().size() == 3);
+      Files.createFile(nodes.mountOf(1).resolve("log"));
+      List<java.util.concurrent.CompletableFuture<Void>> writers = new java.util.ArrayList<>();
+      for (int node = 1; node <= 3; node++) {
+        Path log = nodes.mountOf(node).resolve("log");
+        int writer = node;
+        writers.add(
+            java.util.concurrent.CompletableFuture.runAsync(
+                () -> append(log, writer, records, recordBytes),
+                runnable -> Thread.ofPlatform().name("appender-" + writer).start(runnable)));
+      }
+      for (var writer : writers) {
+        writer.get(90, java.util.concurrent.TimeUnit.SECONDS);
+      }
+
+      byte[] all = Files.readAllBytes(nodes.mountOf(2).resolve("log"));
+      assertThat(all.length).isEqualTo(3 * records * recordBytes);
+      java.util.Map<Integer, Integer> nextOf = new java.util.HashMap<>();
+      for (int at = 0; at < all.length; at += recordBytes) {
+        String record = new String(all, at, recordBytes, StandardCharsets.US_ASCII);
+        String[] words = record.strip().split(" ");
+        assertThat(words).as("record at %d: %s", at, record).hasSize(2);
+        int writer = Integer.parseInt(words[0]);
+        int number = Integer.parseInt(words[1]);
+        assertThat(number)
+            .as("node %d's record at %d, in its order", writer, at)
+            .isEqualTo(nextOf.getOrDefault(writer, 0));
+        nextOf.put(writer, number + 1);
+      }
+      assertThat(nextOf)
+          .containsOnly(
+              java.util.Map.entry(1, records),
+              java.util.Map.entry(2, records),
+              java.util.Map.entry(3, records));
+    }
+  }
+
+  /** Appends records lines "WRITER NUMBER" padded to recordBytes, one write(2) each. */
+  private static void append(Path log, int writer, int records, int recordBytes) {
+    try (var channel =
+        java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.APPEND)) {
+      for (int number = 0; number < records; number++) {
+        String line = String.format("%-" + (recordBytes - 1) + "s%n", writer + " " + number);
+        channel.write(java.nio.ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII)));
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -173,6 +173,12 @@ public final class ClusterFilesystem implements FuseFilesystem {
 
   @Override
   public int write(long inode, long offset, byte[] data) throws FuseException {
+    return write(inode, offset, data, 0);
+  }
+
+  /** With O_APPEND, the data goes at the file's end as the log orders every node's appends. */
+  @Override
+  public int write(long inode, long offset, byte[] data, int flags) throws FuseException {
     writes.write(
         inode,
         stamped(
@@ -181,6 +187,7 @@ public final class ClusterFilesystem implements FuseFilesystem {
                     Write.newBuilder()
                         .setInode(inode)
                         .setOffset(offset)
+                        .setAppend((flags & O_APPEND) != 0)
                         .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(data)))),
         data.length);
     return data.length;
@@ -212,7 +219,9 @@ public final class ClusterFilesystem implements FuseFilesystem {
       }
       localOpens.put(inode, held + 1);
     }
-    return 0;
+    // An appending file's data lands where the log puts it, which the kernel cannot know: it
+    // keeps no pages of it.
+    return (flags & O_APPEND) != 0 ? DIRECT_IO : 0;
   }
 
   @Override

@@ -102,10 +102,9 @@ public final class FsState {
         case SET_ATTRIBUTES -> reply.setAttributes(setAttributes(command.getSetAttributes(), now));
         case WRITE -> {
           var write = command.getWrite();
-          namespace.attributes(write.getInode());
-          long end =
-              chunks.write(
-                  write.getInode(), write.getOffset(), write.getData().asReadOnlyByteBuffer());
+          long size = namespace.attributes(write.getInode()).size();
+          long offset = write.getAppend() ? size : write.getOffset();
+          long end = chunks.write(write.getInode(), offset, write.getData().asReadOnlyByteBuffer());
           reply.setAttributes((namespace.written(write.getInode(), end, now)).image());
         }
         case SET_XATTR -> {

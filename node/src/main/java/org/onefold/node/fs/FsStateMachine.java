@@ -147,8 +147,12 @@ public final class FsStateMachine extends BaseStateMachine {
                 .build();
       } else {
         NoticeSink sink = notices;
-        boolean others = sink != null && command.get().getNode() != sink.node();
-        List<KernelNotice> due = others ? state.noticesFor(command.get()) : List.of();
+        // Another node's change; or an append of this node's, whose kernel took its idea of the
+        // file's end for the offset.
+        boolean tell =
+            sink != null
+                && (command.get().getNode() != sink.node() || command.get().getWrite().getAppend());
+        List<KernelNotice> due = tell ? state.noticesFor(command.get()) : List.of();
         reply = state.apply(command.get());
         if (reply.getErrno() == 0) {
           toTell = due;

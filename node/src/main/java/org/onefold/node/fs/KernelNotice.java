@@ -54,7 +54,11 @@ sealed interface KernelNotice {
       }
       case WRITE -> {
         var write = command.getWrite();
-        notices.add(new InodeChanged(write.getInode(), write.getOffset(), write.getData().size()));
+        // An append's place is the file's end as the log ordered it: all of the file's pages.
+        notices.add(
+            write.getAppend()
+                ? new InodeChanged(write.getInode(), 0, 0)
+                : new InodeChanged(write.getInode(), write.getOffset(), write.getData().size()));
       }
       case SET_XATTR -> notices.add(InodeChanged.attributes(command.getSetXattr().getInode()));
       case REMOVE_XATTR ->

@@ -161,4 +161,37 @@ class FsStateTest {
     state.apply(at(3).setUnlink(Unlink.newBuilder().setParent(1).setName("f")).build());
     assertThat(Files.exists(directory.resolve("free").resolve(Long.toString(inode)))).isFalse();
   }
+
+  @Test
+  @DisplayName("appends go at the file's end in log order, whatever offset their writers thought")
+  void appendsInLogOrder() throws IOException {
+    FsState state = fresh("append");
+    long file =
+        state
+            .apply(
+                at(1)
+                    .setMake(Make.newBuilder().setParent(1).setName("log").setMode(0100644))
+                    .build())
+            .getAttributes()
+            .getInode();
+    for (String line : List.of("one\n", "two\n", "three\n")) {
+      FsReply written =
+          state.apply(
+              at(2)
+                  .setWrite(
+                      Write.newBuilder()
+                          .setInode(file)
+                          .setOffset(0)
+                          .setAppend(true)
+                          .setData(ByteString.copyFromUtf8(line)))
+                  .build());
+      assertThat(written.getErrno()).isZero();
+    }
+    FsReply read =
+        state.query(
+            FsQuery.newBuilder()
+                .setReadData(Read.newBuilder().setInode(file).setOffset(0).setSize(100))
+                .build());
+    assertThat(read.getData().toStringUtf8()).isEqualTo("one\ntwo\nthree\n");
+  }
 }

@@ -139,6 +139,18 @@ public interface FuseFilesystem {
     throw readOnly();
   }
 
+  /** open(2)'s flag for a file whose every write goes at its end. */
+  int O_APPEND = 02000;
+
+  /**
+   * As {@link #write(long, long, byte[])}, with the flags the file was opened with: with {@link
+   * #O_APPEND} the kernel's offset is its idea of the file's end, which the filesystem may know
+   * better (another node may have appended since).
+   */
+  default int write(long inode, long offset, byte[] data, int flags) throws FuseException {
+    return write(inode, offset, data);
+  }
+
   /** setxattr(2): flags XATTR_CREATE (1) or XATTR_REPLACE (2). */
   default void setXattr(long inode, String name, byte[] value, int flags) throws FuseException {
     throw notSupported();

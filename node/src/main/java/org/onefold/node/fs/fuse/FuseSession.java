@@ -307,13 +307,14 @@ final class FuseSession {
     body.getLong(); // fh
     long offset = body.getLong();
     int size = body.getInt();
-    body.position(40); // write_flags, lock_owner, flags, padding
+    int flags = body.getInt(32); // the open file's flags, after write_flags and lock_owner
+    body.position(40); // past padding
     if (size > body.remaining()) {
       throw new FuseException(FuseProtocol.EINVAL, "a write of " + size + " bytes with less data");
     }
     byte[] data = new byte[size];
     body.get(data);
-    int written = filesystem.write(inode, offset, data);
+    int written = filesystem.write(inode, offset, data, flags);
     ByteBuffer out = message(unique, 0, FuseProtocol.WRITE_OUT_BYTES);
     out.putInt(written).putInt(0);
     return finish(out, FuseProtocol.WRITE_OUT_BYTES);

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -131,6 +132,63 @@ class FilesystemFailoverEndToEndTest {
       longestPauseNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("the writer failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "a replica whose node stays down moves to a spare node, which catches up: with a second"
+          + " replica lost too, the filesystem still reads and writes (4 nodes)")
+  void replicaMovesOffADeadNode(@TempDir Path work) throws Exception {
+    LocalCluster.assumeMounts();
+    try (LocalCluster cluster =
+        LocalCluster.up(work, 4, java.util.Map.of("SSID_REPLACE_VOTER_AFTER", "2s"))) {
+      await("three filesystem replicas")
+          .atMost(WAIT)
+          .until(
+              () -> ClusterView.parse(cluster.ssiOn(1, "cluster", "--json").out()),
+              view -> view.filesystemReplicas().size() == 3);
+      int spare =
+          java.util.stream.IntStream.rangeClosed(1, 4)
+              .filter(
+                  node ->
+                      !ClusterView.parse(cluster.ssiOn(1, "cluster", "--json").out())
+                          .filesystemReplicas()
+                          .contains(node))
+              .findFirst()
+              .orElseThrow();
+      int lost = spare == 3 ? 2 : 3;
+      int kept = spare == 1 ? 2 : 1;
+      Files.writeString(cluster.mountOf(kept).resolve("before"), "written before\n");
+      cluster.kill(lost);
+
+      List<Integer> moved = new java.util.ArrayList<>();
+      for (int node = 1; node <= 4; node++) {
+        if (node != lost) {
+          moved.add(node);
+        }
+      }
+      await("the lost node's replica on node " + spare)
+          .atMost(WAIT)
+          .until(
+              () -> ClusterView.parse(cluster.ssiOn(kept, "cluster", "--json").out()),
+              view -> view.filesystemReplicas().equals(moved));
+
+      // Of the replicas, kill another: the last two (one of them the new one) are a majority,
+      // which takes changes only if the new replica has caught up and votes.
+      int second = moved.stream().filter(node -> node != kept && node != spare).findFirst().get();
+      cluster.kill(second);
+      Path survivor = cluster.mountOf(kept);
+      await("a change with the new replica's vote")
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .until(
+              () -> {
+                Files.writeString(survivor.resolve("after"), "written after\n");
+                return Files.readString(survivor.resolve("after")).equals("written after\n");
+              });
+      assertThat(Files.readString(cluster.mountOf(spare).resolve("before")))
+          .isEqualTo("written before\n");
     }
   }
 }

@@ -22,7 +22,7 @@ final class LocalCluster implements AutoCloseable {
   private final int nodes;
   private final Map<String, String> environment = new HashMap<>();
 
-  private LocalCluster(Path work, int nodes, boolean sharedPaths) {
+  private LocalCluster(Path work, int nodes, boolean sharedPaths, Map<String, String> settings) {
     this.work = work;
     this.directory = work.resolve("cluster");
     this.nodes = nodes;
@@ -34,6 +34,7 @@ final class LocalCluster implements AutoCloseable {
     environment.put("SSID_RPC_PORT", Integer.toString(Programs.freePort()));
     environment.put("SSID_RAFT_PORT", Integer.toString(Programs.freePort()));
     environment.putAll(TRAVELLING);
+    environment.putAll(settings);
   }
 
   /** Skips the test, saying why, unless the daemons can mount the cluster filesystem here. */
@@ -50,7 +51,12 @@ final class LocalCluster implements AutoCloseable {
    * directories (under /tmp), and run bin/ssi from a clone that may lie under /tmp too.
    */
   static LocalCluster up(Path work, int nodes) {
-    return up(work, nodes, false);
+    return up(work, nodes, false, Map.of());
+  }
+
+  /** As {@link #up(Path, int)}, with daemon settings as SSID_ variables (SSID_DOWN_AFTER=...). */
+  static LocalCluster up(Path work, int nodes, Map<String, String> settings) {
+    return up(work, nodes, false, settings);
   }
 
   /**
@@ -58,11 +64,12 @@ final class LocalCluster implements AutoCloseable {
    * run in the cluster view, where /tmp, /home and /srv are the cluster filesystem's.
    */
   static LocalCluster upWithClusterView(Path work, int nodes) {
-    return up(work, nodes, true);
+    return up(work, nodes, true, Map.of());
   }
 
-  private static LocalCluster up(Path work, int nodes, boolean sharedPaths) {
-    LocalCluster cluster = new LocalCluster(work, nodes, sharedPaths);
+  private static LocalCluster up(
+      Path work, int nodes, boolean sharedPaths, Map<String, String> settings) {
+    LocalCluster cluster = new LocalCluster(work, nodes, sharedPaths, settings);
     Programs.Result up =
         Programs.ssi(
             work,

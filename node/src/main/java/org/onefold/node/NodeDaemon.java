@@ -186,7 +186,13 @@ public final class NodeDaemon implements AutoCloseable {
       started.push(local);
       FsGroup filesystem =
           FsGroup.start(
-              node, prepared.clusterId(), meta, settings.mount(), clock, directory.fsData());
+              node,
+              prepared.clusterId(),
+              meta,
+              settings.mount(),
+              clock,
+              directory.fsData(),
+              settings.replaceVoterAfter());
       started.push(filesystem);
       Optional<ClusterView> view =
           filesystem.mountPoint().flatMap(point -> makeView(settings, directory, point));

@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * meta; the node's client of it; and the node's mount of it.
  *
  * <p>Replicas: the first node of a cluster makes the group with itself; every other node adds it to
- * its server with no configuration, and whoever leads the group adds up nodes as voters until there
- * are {@link #REPLICAS}, once a second. Not yet: moving a replica off a node that stays down (with
- * three, one may be lost).
+ * its server with no configuration, and whoever leads the group changes the voters by {@link
+ * ReplicaPlan} once a second: up nodes join until there are {@link #REPLICAS}, and a replica whose
+ * node stays down past the limit (the meta group's replace-voter-after) moves to an up node.
  *
  * <p>Threads: one scheduled thread checks the replicas and keeps the client's list of nodes; the
  * mount has its own readers.
@@ -85,10 +85,16 @@ public final class FsGroup implements AutoCloseable {
   /** What the mount was last told; touched by the check thread (and the start, before it). */
   private long kernelCacheSeconds = -1;
 
-  private FsGroup(int node, MetaGroup meta, RaftGroupId groupId) {
+  private final InstantSource clock;
+  private final ReplicaPlan replicaPlan;
+
+  private FsGroup(
+      int node, MetaGroup meta, RaftGroupId groupId, InstantSource clock, ReplicaPlan replicaPlan) {
     this.node = node;
     this.meta = meta;
     this.groupId = groupId;
+    this.clock = clock;
+    this.replicaPlan = replicaPlan;
   }
 
   /** The state machines of the node's filesystem group, its data under data. */
@@ -99,7 +105,7 @@ public final class FsGroup implements AutoCloseable {
   /**
    * Joins this node to the filesystem group (making it, on the cluster's first node) and, with a
    * mount point, mounts the filesystem there: as root with /dev/fuse, else it says why not and goes
-   * on without.
+   * on without. A replica whose node is down longer than replaceReplicaAfter moves to an up node.
    */
   public static FsGroup start(
       int node,
@@ -107,9 +113,16 @@ public final class FsGroup implements AutoCloseable {
       MetaGroup meta,
       Optional<Path> mountPoint,
       InstantSource clock,
-      Path data)
+      Path data,
+      java.time.Duration replaceReplicaAfter)
       throws IOException {
-    FsGroup group = new FsGroup(node, meta, PeerIds.fsGroupOf(clusterId));
+    FsGroup group =
+        new FsGroup(
+            node,
+            meta,
+            PeerIds.fsGroupOf(clusterId),
+            clock,
+            new ReplicaPlan(REPLICAS, replaceReplicaAfter.toMillis()));
     group.join();
     group.refreshClient();
     group.checks.scheduleWithFixedDelay(
@@ -285,35 +298,30 @@ public final class FsGroup implements AutoCloseable {
     }
   }
 
+  /** As the group's leader: the next replicas by {@link ReplicaPlan}, one change at a time. */
   private void addReplicas() throws IOException {
     RaftServer.Division division = meta.server().getDivision(groupId);
     if (!division.getInfo().isLeader()) {
       return;
     }
-    List<RaftPeer> current =
-        new ArrayList<>(division.getRaftConf().getAllPeers(RaftPeerRole.FOLLOWER));
-    if (current.size() >= REPLICAS) {
+    Set<Integer> current = new TreeSet<>();
+    for (RaftPeer peer : division.getRaftConf().getAllPeers(RaftPeerRole.FOLLOWER)) {
+      PeerIds.nodeOf(peer.getId().toString()).ifPresent(current::add);
+    }
+    List<NodeRecord> nodes = meta.stateMachine().read(state -> state.nodes().all());
+    Optional<Set<Integer>> next = replicaPlan.next(nodes, current, clock.millis());
+    if (next.isEmpty()) {
       return;
     }
-    Set<String> members = new TreeSet<>();
-    current.forEach(peer -> members.add(peer.getId().toString()));
-    List<RaftPeer> wanted = new ArrayList<>(current);
-    for (NodeRecord record : upNodes()) {
-      if (wanted.size() >= REPLICAS) {
-        break;
+    List<RaftPeer> wanted = new ArrayList<>();
+    for (NodeRecord record : nodes) {
+      if (next.get().contains(record.getNode())) {
+        wanted.add(MetaGroup.peerOf(record.getNode(), record.getAddress(), RaftPeerRole.FOLLOWER));
       }
-      RaftPeer peer =
-          MetaGroup.peerOf(record.getNode(), record.getAddress(), RaftPeerRole.FOLLOWER);
-      if (!members.contains(peer.getId().toString())) {
-        wanted.add(peer);
-      }
-    }
-    if (wanted.size() == current.size()) {
-      return;
     }
     RaftClientReply reply = client.admin().setConfiguration(wanted);
     if (reply.isSuccess()) {
-      log.info("the filesystem group's replicas are now {}", wanted);
+      log.info("the filesystem group's replicas are now nodes {} (were {})", next.get(), current);
     }
   }
 

@@ -68,9 +68,9 @@ final class ClusterDirectory {
     return nodeDirectory(node).resolve("cluster");
   }
 
-  /** The file that keeps node k's cluster view (a mount namespace) while its daemon runs. */
-  Path viewFile(int node) {
-    return nodeDirectory(node).resolve("view.mnt");
+  /** Where node k's cluster view (a mount namespace, the file mnt in it) is kept. */
+  Path viewDirectory(int node) {
+    return nodeDirectory(node).resolve("view");
   }
 
   Path pidFile(int node) {

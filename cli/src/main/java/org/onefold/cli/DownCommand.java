@@ -106,7 +106,8 @@ final class DownCommand implements Command {
     for (int node : cluster.nodes()) {
       deleteQuietly(cluster.socket(node));
       deleteQuietly(cluster.pidFile(node));
-      unmountLeftover(cluster.viewFile(node), mounts, out);
+      unmountLeftover(cluster.viewDirectory(node).resolve("mnt"), mounts, out);
+      unmountLeftover(cluster.viewDirectory(node), mounts, out);
       unmountLeftover(cluster.mountPoint(node), mounts, out);
     }
     if (purge) {

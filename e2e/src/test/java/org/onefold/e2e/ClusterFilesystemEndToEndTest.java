@@ -129,7 +129,7 @@ class ClusterFilesystemEndToEndTest {
           .until(
               () -> ClusterView.parse(nodes.ssiOn(1, "cluster", "--json").out()),
               view -> view.filesystemReplicas().size() == 3);
-      Files.createFile(nodes.mountOf(1).resolve("log"));
+      // Each node opens with O_CREAT|O_APPEND at once: one makes the file, the others open it.
       List<java.util.concurrent.CompletableFuture<Void>> writers = new java.util.ArrayList<>();
       for (int node = 1; node <= 3; node++) {
         Path log = nodes.mountOf(node).resolve("log");
@@ -168,7 +168,10 @@ class ClusterFilesystemEndToEndTest {
   /** Appends records lines "WRITER NUMBER" padded to recordBytes, one write(2) each. */
   private static void append(Path log, int writer, int records, int recordBytes) {
     try (var channel =
-        java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.APPEND)) {
+        java.nio.channels.FileChannel.open(
+            log,
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.APPEND)) {
       for (int number = 0; number < records; number++) {
         String line = String.format("%-" + (recordBytes - 1) + "s%n", writer + " " + number);
         channel.write(java.nio.ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII)));

@@ -125,6 +125,9 @@ public final class NodeDaemon implements AutoCloseable {
       started.push(membership);
       membership.start();
       ProcService processes = new ProcService(node, settings.socket(), clock);
+      if (settings.mount().isPresent()) {
+        processes.expectView(); // no program starts before the view is made, or known not to be
+      }
       // A node's death orphans the programs it started here: they become init's.
       meta.stateMachine()
           .addListener(
@@ -199,6 +202,8 @@ public final class NodeDaemon implements AutoCloseable {
       if (view.isPresent()) {
         started.push(view.get());
         processes.runInView(view.get().namespaceFile(), ClusterView.SOCKET);
+      } else {
+        processes.runOutsideView();
       }
       return daemon;
     } catch (StartException e) {
@@ -218,7 +223,8 @@ public final class NodeDaemon implements AutoCloseable {
       NodeSettings settings, StateDirectory directory, Path point) {
     try {
       return Optional.of(
-          ClusterView.make(directory.viewFile(), point, settings.sharedPaths(), settings.socket()));
+          ClusterView.make(
+              directory.viewDirectory(), point, settings.sharedPaths(), settings.socket()));
     } catch (IOException e) {
       log.warn("programs run outside the cluster view: {}", e.getMessage());
       return Optional.empty();

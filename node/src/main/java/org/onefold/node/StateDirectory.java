@@ -95,9 +95,9 @@ public final class StateDirectory implements AutoCloseable {
     return state().resolve("fs");
   }
 
-  /** The file that keeps this node's cluster view (a mount namespace) while the daemon runs. */
-  public Path viewFile() {
-    return root.resolve("view.mnt");
+  /** Where this node's cluster view (a mount namespace) is kept while the daemon runs. */
+  public Path viewDirectory() {
+    return root.resolve("view");
   }
 
   public Path pidFile() {

@@ -27,6 +27,8 @@ import org.onefold.proto.fs.SetXattr;
 import org.onefold.proto.fs.Symlink;
 import org.onefold.proto.fs.Unlink;
 import org.onefold.proto.fs.Write;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CFS as a node's FUSE mount serves it: each operation the kernel asks for becomes an {@link
@@ -38,7 +40,9 @@ import org.onefold.proto.fs.Write;
  * <p>Threads: called by the mount's reader threads at once; the gateway orders the operations.
  */
 public final class ClusterFilesystem implements FuseFilesystem {
-  private static final int EIO = 5;
+  private static final Logger log = LoggerFactory.getLogger(ClusterFilesystem.class);
+
+  private static final int EIO = FsError.EIO;
 
   private final FsGateway gateway;
   private final InstantSource clock;
@@ -65,12 +69,16 @@ public final class ClusterFilesystem implements FuseFilesystem {
    * before the call.
    */
   public interface Barrier {
-    void await() throws IOException;
+    /**
+     * Returns once told; false if the filesystem no longer names inode (another node unlinked or
+     * replaced the name the kernel resolved).
+     */
+    boolean await(long inode) throws IOException;
   }
 
   /** One node's filesystem: no other node's changes to wait for. */
   public ClusterFilesystem(FsGateway gateway, InstantSource clock, Path dataDirectory) {
-    this(gateway, clock, dataDirectory, 0, () -> {});
+    this(gateway, clock, dataDirectory, 0, inode -> true);
   }
 
   /**
@@ -196,37 +204,46 @@ public final class ClusterFilesystem implements FuseFilesystem {
   /** fsync(2): every write of inode is in the log (on a majority); a failed one is reported. */
   @Override
   public void fsync(long inode) throws FuseException {
-    writes.await(inode);
+    writes.awaitReported(inode);
   }
 
   /** close(2) of a descriptor: as fsync, so that the next open anywhere sees the writes. */
   @Override
   public void flush(long inode) throws FuseException {
-    writes.await(inode);
+    writes.awaitReported(inode);
   }
 
   @Override
   public int open(long inode, int flags) throws FuseException {
+    boolean named;
     try {
-      beforeOpen.await();
+      named = beforeOpen.await(inode);
     } catch (IOException e) {
       throw new FuseException(EIO, "the filesystem's state: " + e.getMessage());
     }
     synchronized (stripe(inode)) {
       int held = localOpens.getOrDefault(inode, 0);
+      if (!named && held == 0) {
+        // The kernel resolved a name another node has since unlinked or replaced; ESTALE makes it
+        // walk the path again, asking for each name afresh.
+        throw new FuseException(FsError.ESTALE, "inode " + inode + " is no longer named");
+      }
       if (held == 0) {
         change(FsCommand.newBuilder().setOpen(inode));
       }
       localOpens.put(inode, held + 1);
     }
-    // An appending file's data lands where the log puts it, which the kernel cannot know: it
-    // keeps no pages of it.
-    return (flags & O_APPEND) != 0 ? DIRECT_IO : 0;
+    return openFlags(flags);
   }
 
   @Override
   public void release(long inode) throws FuseException {
-    writes.await(inode);
+    try {
+      writes.await(inode);
+    } catch (FuseException e) {
+      // The release goes on: the count must drop whatever the writes came to.
+      log.warn("release of inode {} with writes unfinished: {}", inode, e.getMessage());
+    }
     synchronized (stripe(inode)) {
       Integer held = localOpens.get(inode);
       if (held == null) {
@@ -237,8 +254,30 @@ public final class ClusterFilesystem implements FuseFilesystem {
         return;
       }
       localOpens.remove(inode);
-      change(FsCommand.newBuilder().setRelease(inode));
+      // Not waited for: close(2) does not wait for a release, and the next open of the inode
+      // follows it through the same ordered stream. A release the log never took leaves an
+      // unlinked file's data until the cluster restarts: said, not hidden.
+      gateway
+          .sender()
+          .send(stamped(FsCommand.newBuilder().setRelease(inode)))
+          .whenComplete(
+              (reply, failure) -> {
+                if (failure != null || reply.getErrno() != 0) {
+                  log.warn(
+                      "release of inode {} not taken: {}",
+                      inode,
+                      failure != null ? failure.getMessage() : reply.getMessage());
+                }
+              });
     }
+  }
+
+  /**
+   * How the kernel treats an open file: an appending file's data lands where the log puts it, which
+   * the kernel cannot know, so it keeps no pages of it (direct I/O).
+   */
+  private static int openFlags(int flags) {
+    return (flags & O_APPEND) != 0 ? DIRECT_IO : 0;
   }
 
   /** The lock that orders the opens and releases of inode (and of the inodes sharing it). */
@@ -256,14 +295,30 @@ public final class ClusterFilesystem implements FuseFilesystem {
   @Override
   public Created create(Caller caller, long parent, String name, int mode, int flags)
       throws FuseException {
-    Attributes made =
-        shown(
-            change(FsCommand.newBuilder().setMake(making(caller, parent, name, mode).setOpen(true)))
-                .getAttributes());
+    Attributes made;
+    try {
+      made =
+          shown(
+              change(
+                      FsCommand.newBuilder()
+                          .setMake(making(caller, parent, name, mode).setOpen(true)))
+                  .getAttributes());
+    } catch (FuseException e) {
+      if (e.errno() != FsError.EEXIST || (flags & O_EXCL) != 0) {
+        throw e;
+      }
+      // Another node made the name since the kernel looked it up: open(2) without O_EXCL opens
+      // what is there, as it would have had the kernel known.
+      Attributes there = lookup(parent, name);
+      if ((there.mode() & Namespace.S_IFMT) == Namespace.S_IFDIR) {
+        throw new FuseException(FsError.EISDIR, name + " is a directory");
+      }
+      return new Created(there, open(there.inode(), flags));
+    }
     synchronized (stripe(made.inode())) {
       localOpens.merge(made.inode(), 1, Integer::sum);
     }
-    return new Created(made, 0);
+    return new Created(made, openFlags(flags));
   }
 
   private static Make.Builder making(Caller caller, long parent, String name, int mode) {

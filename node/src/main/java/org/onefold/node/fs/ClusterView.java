@@ -1,11 +1,13 @@
 package org.onefold.node.fs;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.onefold.node.transport.Libc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +30,12 @@ import org.slf4j.LoggerFactory;
  * node's, so that what the node mounts later (a disk, a new FUSE mount) shows inside too.
  *
  * <p>The namespace is made once per daemon start by {@code unshare(1)} and kept alive by a bind of
- * its nsfs file in the state directory, where {@code nsenter(1)} enters it for each program. A
- * daemon start clears the view a dead daemon left. Programs that outlive their daemon keep the old
- * view, whose filesystem answers ENOTCONN until they are restarted.
+ * its nsfs file, {@code mnt} in a directory of the state directory, where {@code nsenter(1)} enters
+ * it for each program. That directory is first bound onto itself and made private: the kernel
+ * refuses to keep a namespace on a shared mount (systemd makes / shared), as it could propagate
+ * into the namespace itself. A daemon start clears the view a dead daemon left. Programs that
+ * outlive their daemon keep the old view, whose filesystem answers ENOTCONN until they are
+ * restarted.
  */
 public final class ClusterView implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterView.class);
@@ -73,34 +78,44 @@ public final class ClusterView implements AutoCloseable {
       done
       """;
 
+  private final Path directory;
   private final Path namespaceFile;
 
-  private ClusterView(Path namespaceFile) {
-    this.namespaceFile = namespaceFile;
+  private ClusterView(Path directory) {
+    this.directory = directory;
+    this.namespaceFile = fileIn(directory);
+  }
+
+  private static Path fileIn(Path directory) {
+    return directory.resolve("mnt");
   }
 
   /**
-   * Makes the view and keeps it at namespaceFile.
+   * Makes the view and keeps it in directory.
    *
-   * @param namespaceFile where the namespace is kept (a file in the state directory)
+   * @param directory where the namespace is kept (a directory of the state directory, made here)
    * @param mountPoint where this node mounts the cluster filesystem
    * @param shared the paths bound from the cluster filesystem, absolute
    * @param socket this node's local API socket
    * @throws IOException with a one-line reason when the namespace cannot be made
    */
-  public static ClusterView make(
-      Path namespaceFile, Path mountPoint, List<Path> shared, Path socket) throws IOException {
+  public static ClusterView make(Path directory, Path mountPoint, List<Path> shared, Path socket)
+      throws IOException {
     for (String tool : List.of(UNSHARE, NSENTER)) {
       if (!Files.isExecutable(Path.of(tool))) {
         throw new IOException(tool + " is missing; install util-linux");
       }
     }
-    clear(namespaceFile);
+    clear(directory);
+    Files.createDirectories(directory);
+    Libc.mount(directory.toString(), directory.toString(), "none", Libc.MS_BIND, "");
+    Libc.mount("none", directory.toString(), "none", Libc.MS_PRIVATE, "");
     Files.createDirectories(CLUSTER);
     Files.createDirectories(SOCKET.getParent());
     for (Path path : shared) {
       Files.createDirectories(path);
     }
+    Path namespaceFile = fileIn(directory);
     Files.deleteIfExists(namespaceFile);
     Files.createFile(namespaceFile);
     List<String> command =
@@ -117,22 +132,33 @@ public final class ClusterView implements AutoCloseable {
                 mountPoint.toString(),
                 CLUSTER.toString()));
     shared.forEach(path -> command.add(path.toString()));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String said;
+    // The script's output goes to a file, so that the wait for it is bounded: it touches the
+    // cluster filesystem, which waits for a quorum.
+    Path output = directory.resolve("setup.out");
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
+    boolean ended;
     try {
-      said = new String(process.getInputStream().readAllBytes()).strip();
-      if (!process.waitFor(MAKE_SECONDS_MAX, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new IOException("making the cluster view took over " + MAKE_SECONDS_MAX + " s");
-      }
+      ended = process.waitFor(MAKE_SECONDS_MAX, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      process.destroyForcibly();
-      throw new IOException("interrupted while making the cluster view", e);
+      ended = false;
     }
+    if (!ended) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      clear(directory);
+      throw new IOException(
+          "making the cluster view took over " + MAKE_SECONDS_MAX + " s (no filesystem quorum?)");
+    }
+    String said = Files.readString(output).strip();
+    Files.deleteIfExists(output);
     if (process.exitValue() != 0) {
-      clear(namespaceFile);
+      clear(directory);
       throw new IOException(
           "cannot make the cluster view: "
               + (said.isEmpty()
@@ -141,7 +167,7 @@ public final class ClusterView implements AutoCloseable {
     }
     log.info(
         "the cluster view is at {}: /cluster and {} from {}", namespaceFile, shared, mountPoint);
-    return new ClusterView(namespaceFile);
+    return new ClusterView(directory);
   }
 
   /** The file that keeps the namespace; {@code nsenter --mount=FILE} enters it. */
@@ -149,14 +175,18 @@ public final class ClusterView implements AutoCloseable {
     return namespaceFile;
   }
 
-  /** Lets a view a dead daemon left at namespaceFile go (its programs keep it while they run). */
-  private static void clear(Path namespaceFile) throws IOException {
-    MountTable.detach(namespaceFile);
+  /**
+   * Lets a view a dead daemon left in directory go (its programs keep it while they run), and the
+   * directory's own bind.
+   */
+  private static void clear(Path directory) throws IOException {
+    MountTable.detach(fileIn(directory));
+    MountTable.detach(directory);
   }
 
   @Override
   public void close() throws IOException {
-    clear(namespaceFile);
+    clear(directory);
     Files.deleteIfExists(namespaceFile);
   }
 }

@@ -6,6 +6,8 @@ package org.onefold.node.fs;
  */
 public final class FsError extends Exception {
   public static final int EPERM = 1;
+  public static final int EIO = 5;
+  public static final int ESTALE = 116;
   public static final int E2BIG = 7;
   public static final int ENOENT = 2;
   public static final int EEXIST = 17;

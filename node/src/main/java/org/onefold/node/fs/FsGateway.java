@@ -3,6 +3,7 @@ package org.onefold.node.fs;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
@@ -23,14 +24,16 @@ public interface FsGateway {
   FsReply read(FsQuery query) throws IOException;
 
   /**
-   * Sends a change without waiting for it: its reply later, or an {@link IOException} (wrapped) if
-   * the state could not be reached. Changes sent through the same {@link #channel} apply in the
-   * order sent.
+   * The ordered stream a node's changes go through now; a new one when the node's client of the
+   * group changes. Changes sent through one sender apply in the order sent.
    */
-  CompletableFuture<FsReply> send(FsCommand command);
+  Sender sender();
 
-  /** What {@link #send} sends through now: it changes when the node's client of the group does. */
-  Object channel();
+  /** Sends changes without waiting for them. */
+  interface Sender {
+    /** command's reply later, or an {@link IOException} (wrapped) if the state was not reached. */
+    CompletableFuture<FsReply> send(FsCommand command);
+  }
 
   /**
    * The filesystem group through client: changes as writes to its log, reads as linearizable
@@ -44,9 +47,22 @@ public interface FsGateway {
   /** As {@link #replicated(RaftClient)}, through whichever client supplies (it may change). */
   static FsGateway replicated(Supplier<RaftClient> client) {
     return new FsGateway() {
+      /**
+       * Sent as {@link #send} sends and awaited: a node's changes, waited for or not, go through
+       * one ordered stream of its client (a later open never overtakes an earlier release).
+       */
       @Override
       public FsReply change(FsCommand command) throws IOException {
-        return answer(client.get().io().send(message(command.toByteArray())));
+        try {
+          return sender().send(command).get();
+        } catch (ExecutionException e) {
+          Throwable cause =
+              e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
+          throw cause instanceof IOException io ? io : new IOException(cause);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while the change was in flight", e);
+        }
       }
 
       @Override
@@ -54,25 +70,34 @@ public interface FsGateway {
         return answer(client.get().io().sendReadOnly(message(query.toByteArray())));
       }
 
-      @Override
-      public CompletableFuture<FsReply> send(FsCommand command) {
-        return client
-            .get()
-            .async()
-            .send(message(command.toByteArray()))
-            .thenApply(
-                reply -> {
-                  try {
-                    return answer(reply);
-                  } catch (IOException e) {
-                    throw new CompletionException(e);
-                  }
-                });
-      }
+      /** The sender of the client last seen: the same object while the client is the same. */
+      private RaftClient senderClient;
+
+      private Sender sender;
 
       @Override
-      public Object channel() {
-        return client.get();
+      public synchronized Sender sender() {
+        RaftClient current = client.get();
+        if (current != senderClient) {
+          senderClient = current;
+          sender = senderOf(current);
+        }
+        return sender;
+      }
+
+      private static Sender senderOf(RaftClient current) {
+        return command ->
+            current
+                .async()
+                .send(message(command.toByteArray()))
+                .thenApply(
+                    reply -> {
+                      try {
+                        return answer(reply);
+                      } catch (IOException e) {
+                        throw new CompletionException(e);
+                      }
+                    });
       }
 
       private static Message message(byte[] bytes) {
@@ -102,14 +127,11 @@ public interface FsGateway {
         return state.query(query);
       }
 
-      @Override
-      public CompletableFuture<FsReply> send(FsCommand command) {
-        return CompletableFuture.completedFuture(change(command));
-      }
+      private final Sender sender = command -> CompletableFuture.completedFuture(change(command));
 
       @Override
-      public Object channel() {
-        return this;
+      public Sender sender() {
+        return sender;
       }
     };
   }

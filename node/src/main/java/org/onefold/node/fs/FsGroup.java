@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -30,6 +32,7 @@ import org.onefold.node.raft.MetaGroup;
 import org.onefold.node.raft.PeerIds;
 import org.onefold.proto.NodeRecord;
 import org.onefold.proto.fs.FsQuery;
+import org.onefold.proto.fs.FsReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +60,12 @@ public final class FsGroup implements AutoCloseable {
   private static final long CHECK_MILLIS = 1000;
 
   /**
+   * How long a replaced client lives on: the changes in flight through it (writes not waited for,
+   * releases) keep retrying for the client's whole retry budget, about ten minutes.
+   */
+  private static final long RETIRED_CLIENT_LINGER_MINUTES = 11;
+
+  /**
    * How long this node's kernel keeps names and attributes while the node holds a replica (whose
    * applies tell it of every other node's change). A bound for what no notice covers: a replica
    * that catches up from a snapshot, notices dropped for a full queue.
@@ -82,8 +91,8 @@ public final class FsGroup implements AutoCloseable {
   private volatile Optional<Path> mountPoint = Optional.empty();
   private volatile Optional<KernelNotifier> notifier = Optional.empty();
 
-  /** What the mount was last told; touched by the check thread (and the start, before it). */
-  private long kernelCacheSeconds = -1;
+  /** What the mount was last told; set by the start's thread and the check thread. */
+  private volatile long kernelCacheSeconds = -1;
 
   private final InstantSource clock;
   private final ReplicaPlan replicaPlan;
@@ -185,7 +194,13 @@ public final class FsGroup implements AutoCloseable {
           FuseMount.mount(
               point, new ClusterFilesystem(gateway(), clock, data, node, this::awaitOthersChanges));
       KernelNotifier notices = new KernelNotifier(fuse);
-      localStateMachine().tellKernelOfOthers(node, notices::offer);
+      try {
+        localStateMachine().tellKernelOfOthers(node, notices::offer);
+      } catch (IOException | RuntimeException e) {
+        notices.close();
+        fuse.close();
+        throw e;
+      }
       notifier = Optional.of(notices);
       mount = Optional.of(fuse);
       this.mountPoint = Optional.of(point);
@@ -225,35 +240,40 @@ public final class FsGroup implements AutoCloseable {
   }
 
   /**
-   * The barrier before an open: this node's replica is asked a linearizable read (it returns once
-   * the replica has applied the leader's commit index as of the call), then the notices those
-   * applies made are awaited. Without a replica here the kernel keeps nothing, so nothing to wait
-   * for; a replica that cannot answer (catching up) leaves the open to go on.
+   * The barrier before an open of inode: this node's replica is asked for the inode's attributes by
+   * a linearizable read (answered once the replica has applied the leader's commit index as of the
+   * call), then the notices those applies made are awaited. False if the replica no longer names
+   * the inode (unlinked or gone): the kernel reached it through a name another node has since
+   * replaced. Without a replica here the kernel keeps nothing, so nothing to wait for; a replica
+   * that cannot answer within {@link #OPEN_WAIT_MAX} (catching up) leaves the open to go on.
    */
-  private void awaitOthersChanges() {
+  private boolean awaitOthersChanges(long inode) {
     Optional<KernelNotifier> notices = notifier;
     if (notices.isEmpty() || !holdsReplica()) {
-      return;
+      return true;
     }
     try {
       RaftClientReply reply =
           client
-              .io()
-              .sendReadOnly(
+              .async()
+              .sendReadOnlyUnordered(
                   Message.valueOf(
                       ByteString.copyFrom(
-                          FsQuery.newBuilder()
-                              .setAttributes(Namespace.ROOT)
-                              .build()
-                              .toByteArray())),
-                  PeerIds.peerOf(node));
-      if (reply.isSuccess()) {
-        notices.get().awaitSent(OPEN_WAIT_MAX);
+                          FsQuery.newBuilder().setAttributes(inode).build().toByteArray())),
+                  PeerIds.peerOf(node))
+              .get(OPEN_WAIT_MAX.toMillis(), TimeUnit.MILLISECONDS);
+      if (!reply.isSuccess()) {
+        return true;
       }
-    } catch (IOException e) {
+      notices.get().awaitSent(OPEN_WAIT_MAX);
+      FsReply answer = FsReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+      return answer.getErrno() == 0 && answer.getAttributes().getLinks() > 0;
+    } catch (IOException | ExecutionException | TimeoutException e) {
       log.debug("open barrier on node {}: {}", node, e.toString());
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return true;
     }
   }
 
@@ -294,7 +314,8 @@ public final class FsGroup implements AutoCloseable {
     client = meta.clientOf(groupId, peers);
     clientNodes = nodes;
     if (previous != null) {
-      checks.schedule(() -> closeQuietly(previous), 30, TimeUnit.SECONDS);
+      checks.schedule(
+          () -> closeQuietly(previous), RETIRED_CLIENT_LINGER_MINUTES, TimeUnit.MINUTES);
     }
   }
 
@@ -336,10 +357,11 @@ public final class FsGroup implements AutoCloseable {
   @Override
   public void close() throws IOException {
     checks.shutdownNow();
+    // The notifier first: it writes to the mount's /dev/fuse, which the mount's close ends.
+    notifier.ifPresent(KernelNotifier::close);
     if (mount.isPresent()) {
       mount.get().close();
     }
-    notifier.ifPresent(KernelNotifier::close);
     RaftClient last = client;
     if (last != null) {
       last.close();

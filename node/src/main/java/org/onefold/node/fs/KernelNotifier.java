@@ -22,6 +22,9 @@ final class KernelNotifier implements AutoCloseable {
   /** Notices waiting at most; past it they are dropped (and counted), never blocking the apply. */
   static final int QUEUED_MAX = 100_000;
 
+  /** How long close waits for a notice being sent (the kernel answers a notice at once). */
+  private static final long SENDER_JOIN_MILLIS_MAX = 5_000;
+
   private final FuseMount mount;
   private final Thread sender;
 
@@ -43,6 +46,9 @@ final class KernelNotifier implements AutoCloseable {
 
   /** Queues notices to be sent after every notice offered before; returns at once. */
   synchronized void offer(List<KernelNotice> notices) {
+    if (closed) {
+      return;
+    }
     if (queue.size() + notices.size() > QUEUED_MAX) {
       if (dropped == 0) {
         log.error(
@@ -108,12 +114,19 @@ final class KernelNotifier implements AutoCloseable {
     }
   }
 
+  /** Stops sending and waits for the sending thread, so that no notice follows the mount's end. */
   @Override
   public void close() {
     synchronized (this) {
       closed = true;
+      queue.clear();
       notifyAll();
     }
     sender.interrupt();
+    try {
+      sender.join(SENDER_JOIN_MILLIS_MAX);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

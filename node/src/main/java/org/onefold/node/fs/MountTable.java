@@ -12,10 +12,12 @@ final class MountTable {
   /** Whether something is mounted at path (its absolute form, as the table writes it). */
   static boolean isMountPoint(Path path) throws IOException {
     // The table writes a space, tab, newline and backslash in a path as octal escapes.
+    // The table names the real path: a state directory reached through a symbolic link is
+    // found by its target.
+    Path real = Files.exists(path) ? path.toRealPath() : path.toAbsolutePath();
     String target =
         " "
-            + path.toAbsolutePath()
-                .toString()
+            + real.toString()
                 .replace("\\", "\\134")
                 .replace(" ", "\\040")
                 .replace("\t", "\\011")
@@ -34,7 +36,7 @@ final class MountTable {
     if (!isMountPoint(path)) {
       return false;
     }
-    Libc.umount2(path.toAbsolutePath().toString(), Libc.MNT_DETACH);
+    Libc.umount2(path.toString(), Libc.MNT_DETACH);
     return true;
   }
 }

@@ -2,6 +2,7 @@ package org.onefold.node.fs;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.onefold.node.fs.fuse.FuseException;
 import org.onefold.proto.fs.FsCommand;
@@ -15,16 +16,20 @@ import org.onefold.proto.fs.FsReply;
  *
  * <ul>
  *   <li>this node reads what it wrote: a read, getattr or other change of an inode first waits for
- *       the inode's writes in flight;
+ *       the inode's writes in flight ({@link #await});
  *   <li>fsync(2) and close(2) return once the log (a majority of the replicas) has every write of
  *       the file, and report a write that failed (ENOSPC, EIO) as a local filesystem reports a
- *       failed writeback, once; the next write of the file reports it too;
+ *       failed writeback: once, to the first fsync or close after it ({@link #awaitReported});
  *   <li>another node sees the writes once the writer has closed the file (close-to-open).
  * </ul>
  *
- * Writes sent through one client of the group apply in the order sent; when the node's client
- * changes (the up nodes changed), the writes in flight are awaited before the next is sent, so that
- * two writes of one range never apply out of order.
+ * Writes sent through one sender of the gateway apply in the order sent; when the node's client
+ * changes (the up nodes changed), the writes in flight are awaited before the next is sent through
+ * the new one, so that two writes of one range never apply out of order. The sender is taken under
+ * the monitor and the write goes through that very sender.
+ *
+ * <p>A failure is kept per inode, not per open file: the first fsync or close of any descriptor of
+ * the file gets it (Linux reports it to every descriptor open at the time).
  *
  * <p>Threads: the mount's readers call in; the group's client completes the writes; all state is
  * guarded by this object's monitor.
@@ -40,9 +45,7 @@ final class WriteBehind {
   static final long IN_FLIGHT_BYTES_MAX = 16L << 20;
 
   /** The longest a call waits for writes in flight; past it the call fails with EIO. */
-  private static final long WAIT_MILLIS_MAX = 120_000;
-
-  private static final int EIO = 5;
+  static final long WAIT_MILLIS_MAX = 120_000;
 
   private final FsGateway gateway;
 
@@ -57,45 +60,57 @@ final class WriteBehind {
   private int inFlight;
   private long inFlightBytes;
 
-  /** The client the writes in flight were sent through. */
-  private Object channel;
+  /** The sender the writes in flight went through. */
+  private FsGateway.Sender sender;
 
   WriteBehind(FsGateway gateway) {
     this.gateway = gateway;
   }
 
-  /**
-   * Sends command, a write of bytes to inode, and returns once it is sent (after waiting for room);
-   * fails at once with an earlier write's failure not reported yet.
-   */
+  /** Sends command, a write of bytes to inode, and returns once it is sent (after room is made). */
   void write(long inode, FsCommand command, int bytes) throws FuseException {
+    FsGateway.Sender through;
     synchronized (this) {
-      reportFailure(inode);
       long deadline = System.currentTimeMillis() + WAIT_MILLIS_MAX;
       while (inFlight > 0
           && (inFlight >= IN_FLIGHT_MAX
               || inFlightBytes + bytes > IN_FLIGHT_BYTES_MAX
-              || gateway.channel() != channel)) {
+              || gateway.sender() != sender)) {
         waitUntil(deadline);
       }
-      channel = gateway.channel();
+      through = gateway.sender();
+      sender = through;
       inFlight++;
       inFlightBytes += bytes;
       byInode.computeIfAbsent(inode, any -> new InodeWrites()).inFlight++;
     }
-    gateway.send(command).whenComplete((reply, failure) -> completed(inode, bytes, reply, failure));
+    CompletableFuture<FsReply> reply;
+    try {
+      reply = through.send(command);
+    } catch (RuntimeException e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    reply.whenComplete((answer, failure) -> completed(inode, bytes, answer, failure));
   }
 
-  /** Returns once inode has no writes in flight; fails with a failed one's errno, once. */
-  void await(long inode) throws FuseException {
-    synchronized (this) {
-      long deadline = System.currentTimeMillis() + WAIT_MILLIS_MAX;
-      InodeWrites writes;
-      while ((writes = byInode.get(inode)) != null && writes.inFlight > 0) {
-        waitUntil(deadline);
-      }
-      reportFailure(inode);
+  /** Returns once inode has no writes in flight (a failure stays for fsync or close). */
+  synchronized void await(long inode) throws FuseException {
+    long deadline = System.currentTimeMillis() + WAIT_MILLIS_MAX;
+    InodeWrites writes;
+    while ((writes = byInode.get(inode)) != null && writes.inFlight > 0) {
+      waitUntil(deadline);
     }
+  }
+
+  /** As {@link #await}, then fails with a failed write's errno, once: fsync and close. */
+  synchronized void awaitReported(long inode) throws FuseException {
+    await(inode);
+    InodeWrites writes = byInode.get(inode);
+    if (writes == null || writes.errno == 0) {
+      return;
+    }
+    byInode.remove(inode);
+    throw new FuseException(writes.errno, writes.message);
   }
 
   /** Whether inode has writes in flight now. */
@@ -112,7 +127,7 @@ final class WriteBehind {
     if (writes.errno == 0) {
       if (failure != null) {
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-        writes.errno = EIO;
+        writes.errno = FsError.EIO;
         writes.message = "the filesystem's state: " + cause.getMessage();
       } else if (reply.getErrno() != 0) {
         writes.errno = reply.getErrno();
@@ -125,30 +140,17 @@ final class WriteBehind {
     notifyAll();
   }
 
-  /** Throws inode's failed write, once; called holding the monitor. */
-  private void reportFailure(long inode) throws FuseException {
-    InodeWrites writes = byInode.get(inode);
-    if (writes == null || writes.errno == 0) {
-      return;
-    }
-    FuseException failure = new FuseException(writes.errno, writes.message);
-    writes.errno = 0;
-    if (writes.inFlight == 0) {
-      byInode.remove(inode);
-    }
-    throw failure;
-  }
-
   private void waitUntil(long deadline) throws FuseException {
     long left = deadline - System.currentTimeMillis();
     if (left <= 0) {
-      throw new FuseException(EIO, "writes still in flight after " + WAIT_MILLIS_MAX + " ms");
+      throw new FuseException(
+          FsError.EIO, "writes still in flight after " + WAIT_MILLIS_MAX + " ms");
     }
     try {
       wait(left);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new FuseException(EIO, "interrupted while writes were in flight");
+      throw new FuseException(FsError.EIO, "interrupted while writes were in flight");
     }
   }
 }

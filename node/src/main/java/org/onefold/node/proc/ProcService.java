@@ -79,6 +79,16 @@ public final class ProcService extends ProcRpcGrpc.ProcRpcImplBase {
     launcher.enterView(new ProgramLauncher.View(namespaceFile, socket));
   }
 
+  /** Programs wait to start until {@link #runInView} or {@link #runOutsideView}. */
+  public void expectView() {
+    launcher.expectView();
+  }
+
+  /** Programs start in the node's own namespace (no view could be made). */
+  public void runOutsideView() {
+    launcher.noView();
+  }
+
   @Override
   public void list(ListRequest request, StreamObserver<ListReply> responses) {
     responses.onNext(ListReply.newBuilder().addAllProcesses(processes(request)).build());

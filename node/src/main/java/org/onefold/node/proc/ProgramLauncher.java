@@ -12,6 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.onefold.proto.proc.Credentials;
 import org.onefold.proto.proc.RunStart;
@@ -116,6 +120,16 @@ final class ProgramLauncher {
   private volatile Optional<View> view = Optional.empty();
 
   /**
+   * Done once the node knows whether programs run in a view: at once on a node that mounts no
+   * filesystem, else when the view is made (or could not be). A start waits for it, so that no
+   * program of a node with a view starts outside it.
+   */
+  private volatile CompletableFuture<Void> viewSettled = CompletableFuture.completedFuture(null);
+
+  /** The longest a start waits for the node's view to be settled. */
+  private static final long VIEW_WAIT_SECONDS_MAX = 60;
+
+  /**
    * A mount namespace the programs start in, kept at namespaceFile, in which this node's socket is
    * at socket.
    */
@@ -166,6 +180,36 @@ final class ProgramLauncher {
    */
   void enterView(View programView) {
     view = Optional.of(programView);
+    viewSettled.complete(null);
+  }
+
+  /** Starts wait for {@link #enterView} or {@link #noView} from now on. */
+  void expectView() {
+    viewSettled = new CompletableFuture<>();
+  }
+
+  /** Programs start in the node's own namespace: no view could be made. */
+  void noView() {
+    viewSettled.complete(null);
+  }
+
+  /** Waits for the node's view to be settled; a one-line reason if it takes too long. */
+  private void awaitViewSettled() throws IOException {
+    try {
+      viewSettled.get(VIEW_WAIT_SECONDS_MAX, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException(
+          "node "
+              + node
+              + "'s cluster view is not ready after "
+              + VIEW_WAIT_SECONDS_MAX
+              + " s (its filesystem has no quorum?)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for node " + node + "'s cluster view");
+    } catch (ExecutionException e) {
+      throw new IOException(e.getCause());
+    }
   }
 
   /** Checks the tools this needs are there; a one-line reason if not. */
@@ -297,6 +341,7 @@ final class ProgramLauncher {
    * pseudo-terminal of this node whose master is the process's input and output.
    */
   Process launch(RunStart start, Credentials who, Optional<Path> cgroupProcs) throws IOException {
+    awaitViewSettled();
     if (start.getTty() && !start.getDetach()) {
       Launch launch = commandLine(start, who, cgroupProcs);
       PtyProcessBuilder terminal =

@@ -61,6 +61,17 @@ import org.onefold.proto.meta.MetaReply;
  */
 public final class MetaGroup implements AutoCloseable {
   /** Timing of the meta group. Short election timeouts hold because ssid runs with ZGC. */
+  /**
+   * A client's retries of one request, and the pause between them: with a request timeout of a few
+   * seconds, a budget of about ten minutes, under {@link #RETRY_CACHE_MINUTES}.
+   */
+  private static final int CLIENT_RETRIES_MAX = 200;
+
+  private static final long CLIENT_RETRY_SLEEP_MILLIS = 50;
+
+  /** How long the servers remember the replies to requests, to answer retries (Ratis: 60 s). */
+  private static final long RETRY_CACHE_MINUTES = 15;
+
   public record Timing(
       Duration electionTimeoutMin,
       Duration electionTimeoutMax,
@@ -264,7 +275,8 @@ public final class MetaGroup implements AutoCloseable {
         .setLeaderId(leader)
         .setRetryPolicy(
             RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                200, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+                CLIENT_RETRIES_MAX,
+                TimeDuration.valueOf(CLIENT_RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS)))
         .build();
   }
 
@@ -320,6 +332,10 @@ public final class MetaGroup implements AutoCloseable {
     // A new member catches up over fresh TLS connections; give it longer than Ratis' 3 x election
     // timeout.
     RaftServerConfigKeys.setStagingTimeout(properties, TimeDuration.valueOf(15, TimeUnit.SECONDS));
+    // A retried request the servers have applied already is answered from this cache, not applied
+    // again (a write, an append): it must outlive a client's whole retry budget.
+    RaftServerConfigKeys.RetryCache.setExpiryTime(
+        properties, TimeDuration.valueOf(RETRY_CACHE_MINUTES, TimeUnit.MINUTES));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, SNAPSHOT_EVERY_ENTRIES);
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(timing.requestTimeout()));

@@ -72,6 +72,12 @@ public final class Libc {
 
   public static final long MS_NODEV = 4;
 
+  /** mount(2): a bind mount of source at target. */
+  public static final long MS_BIND = 4096;
+
+  /** mount(2): make target's mount private (no propagation to or from its peers). */
+  public static final long MS_PRIVATE = 1 << 18;
+
   /** umount2(2): detach now, clean up once the mount is no longer busy. */
   public static final int MNT_DETACH = 2;
 

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,14 +48,12 @@ class ClusterFilesystemTest {
     }
 
     @Override
-    public CompletableFuture<FsReply> send(FsCommand command) {
-      changes.add(command.getChangeCase());
-      return state.send(command);
-    }
-
-    @Override
-    public Object channel() {
-      return state.channel();
+    public Sender sender() {
+      Sender inner = state.sender();
+      return command -> {
+        changes.add(command.getChangeCase());
+        return inner.send(command);
+      };
     }
   }
 

@@ -53,9 +53,10 @@ class ClusterViewTest {
         shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwx---"));
     Files.writeString(shared.resolve("own"), "the node's own\n");
     Path socket = Files.writeString(work.resolve("socket-stand-in"), "socket\n");
-    Path file = work.resolve("view.mnt");
+    Path viewDirectory = work.resolve("view");
+    Path file = viewDirectory.resolve("mnt");
 
-    try (ClusterView view = ClusterView.make(file, mount, List.of(shared), socket)) {
+    try (ClusterView view = ClusterView.make(viewDirectory, mount, List.of(shared), socket)) {
       assertThat(view.namespaceFile()).isEqualTo(file);
       assertThat(MountTable.isMountPoint(file)).isTrue();
       assertThat(inside(file, "cat /cluster/marker /run/onefold/ssid.sock"))
@@ -72,20 +73,50 @@ class ClusterViewTest {
       assertThat(shared.resolve("made-inside")).doesNotExist();
     }
     assertThat(MountTable.isMountPoint(file)).isFalse();
+    assertThat(MountTable.isMountPoint(viewDirectory)).isFalse();
     assertThat(file).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("made under a shared mount (as systemd leaves /), the view is made all the same")
+  void underASharedMount() throws Exception {
+    Path shared = Files.createDirectories(work.resolve("shared-mount"));
+    run("mount", "--bind", shared.toString(), shared.toString());
+    try {
+      run("mount", "--make-shared", shared.toString());
+      Path mount = Files.createDirectories(shared.resolve("mount"));
+      Files.writeString(mount.resolve("marker"), "here\n");
+      Path socket = Files.writeString(shared.resolve("socket-stand-in"), "socket\n");
+      try (ClusterView view = ClusterView.make(shared.resolve("view"), mount, List.of(), socket)) {
+        assertThat(inside(view.namespaceFile(), "cat /cluster/marker")).isEqualTo("here\n");
+      }
+    } finally {
+      run("umount", "-l", shared.toString());
+    }
+  }
+
+  private static void run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).inheritIO().start();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(String.join(" ", command)).isZero();
   }
 
   @Test
   @DisplayName("a view that cannot be made says why in one line and leaves no namespace behind")
   void aViewThatCannotBeMade() throws IOException {
-    Path file = work.resolve("view.mnt");
+    Path viewDirectory = work.resolve("view");
+    Path file = viewDirectory.resolve("mnt");
     assertThatThrownBy(
             () ->
                 ClusterView.make(
-                    file, work.resolve("no-such-mount"), List.of(), work.resolve("no-socket")))
+                    viewDirectory,
+                    work.resolve("no-such-mount"),
+                    List.of(),
+                    work.resolve("no-socket")))
         .isInstanceOf(IOException.class)
         .hasMessageStartingWith("cannot make the cluster view: ")
         .hasMessageNotContaining("\n");
     assertThat(MountTable.isMountPoint(file)).isFalse();
+    assertThat(MountTable.isMountPoint(viewDirectory)).isFalse();
   }
 }

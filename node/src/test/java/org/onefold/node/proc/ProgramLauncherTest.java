@@ -114,12 +114,12 @@ class ProgramLauncherTest {
     ProgramLauncher launcher = new ProgramLauncher(ROOT, 2, Path.of("/tmp/of/node2/ssid.sock"));
     launcher.enterView(
         new ProgramLauncher.View(
-            Path.of("/tmp/of/node2/view.mnt"), Path.of("/run/onefold/ssid.sock")));
+            Path.of("/tmp/of/node2/view/mnt"), Path.of("/run/onefold/ssid.sock")));
 
     List<String> other = launcher.commandLine(start().build(), user(1000, 1000), PROCS).command();
     assertThat(other.subList(0, 5))
         .containsExactly(
-            "/usr/bin/nsenter", "--mount=/tmp/of/node2/view.mnt", "--", "/bin/sh", "-c");
+            "/usr/bin/nsenter", "--mount=/tmp/of/node2/view/mnt", "--", "/bin/sh", "-c");
     assertThat(other).contains("SSI_SOCKET=/run/onefold/ssid.sock");
 
     ProgramLauncher.Launch own = launcher.commandLine(start().build(), user(0, 0, 0), PROCS);

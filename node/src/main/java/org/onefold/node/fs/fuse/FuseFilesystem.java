@@ -142,6 +142,9 @@ public interface FuseFilesystem {
   /** open(2)'s flag for a file whose every write goes at its end. */
   int O_APPEND = 02000;
 
+  /** open(2)'s flag with O_CREAT: fail if the name is there. */
+  int O_EXCL = 0200;
+
   /**
    * As {@link #write(long, long, byte[])}, with the flags the file was opened with: with {@link
    * #O_APPEND} the kernel's offset is its idea of the file's end, which the filesystem may know

@@ -188,6 +188,9 @@ public final class FuseMount implements AutoCloseable {
   }
 
   private synchronized void notice(byte[] message) throws IOException {
+    if (closing) {
+      return; // /dev/fuse may be closed, and its number another file's.
+    }
     try (Arena arena = Arena.ofConfined()) {
       send(arena.allocate(message.length), message);
     } catch (ErrnoException e) {
@@ -214,7 +217,9 @@ public final class FuseMount implements AutoCloseable {
   /** Unmounts (lazily: a busy mount goes once its last user leaves) and waits for the reader. */
   @Override
   public void close() throws IOException {
-    closing = true;
+    synchronized (this) {
+      closing = true; // Under notice's monitor: no notice is sent from here on.
+    }
     try {
       Libc.umount2(target.toString(), Libc.MNT_DETACH);
     } catch (ErrnoException e) {

@@ -1,7 +1,6 @@
 package org.onefold.node.fs;
 
 import com.google.protobuf.ByteString;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,6 +23,10 @@ import org.onefold.proto.fs.NamespaceImage;
  * no I/O. File data is not here: the namespace keeps each file's size, and tells whoever keeps the
  * data which inodes are gone ({@link #drainFreed}). Permission checks are the kernel's (the mount
  * is {@code default_permissions}); what is checked here is what makes a namespace consistent.
+ *
+ * <p>Names, symbolic links' targets and attribute names are the kernel's bytes as strings of one
+ * char per byte (ISO-8859-1): a Linux name need not be UTF-8, and its length in chars is its length
+ * in bytes (255 at most).
  *
  * <p>Not thread-safe: one thread applies operations (the state machine's).
  */
@@ -204,6 +207,7 @@ public final class Namespace {
 
   public Attributes lookup(long parent, String name) throws FsError {
     Node directory = directory(parent);
+    checkName(name);
     Long child = directory.children.get(name);
     if (child == null) {
       throw new FsError(FsError.ENOENT, name + " in directory " + parent);
@@ -266,7 +270,7 @@ public final class Namespace {
     Node directory = directoryToAddTo(parent, name);
     Node node = add(directory, name, S_IFLNK | 0777, uid, gid, nowNanos);
     node.target = target;
-    node.size = target.getBytes(StandardCharsets.UTF_8).length;
+    node.size = target.length(); // One char per byte (see the class header).
     return node.attributes();
   }
 
@@ -508,10 +512,13 @@ public final class Namespace {
    * security.capability before every write.
    */
   static void checkXattrName(String name) throws FsError {
-    if (name.getBytes(StandardCharsets.UTF_8).length > XATTR_NAME_BYTES_MAX) {
+    if (name.length() > XATTR_NAME_BYTES_MAX) {
       throw new FsError(FsError.ERANGE, "an attribute name of more than 255 bytes");
     }
-    if (!name.startsWith(USER_XATTR_PREFIX) || name.length() == USER_XATTR_PREFIX.length()) {
+    if (name.equals(USER_XATTR_PREFIX)) {
+      throw new FsError(FsError.EINVAL, "an attribute name that is only the prefix user.");
+    }
+    if (!name.startsWith(USER_XATTR_PREFIX)) {
       throw new FsError(FsError.EOPNOTSUPP, "attribute " + name + ": only user.* are kept");
     }
   }
@@ -692,7 +699,7 @@ public final class Namespace {
     if (name.isEmpty()) {
       throw new FsError(FsError.ENOENT, "an empty name");
     }
-    if (name.getBytes(StandardCharsets.UTF_8).length > NAME_BYTES_MAX) {
+    if (name.length() > NAME_BYTES_MAX) {
       throw new FsError(FsError.ENAMETOOLONG, "a name of more than " + NAME_BYTES_MAX + " bytes");
     }
     if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {

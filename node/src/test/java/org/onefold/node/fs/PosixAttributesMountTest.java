@@ -290,9 +290,6 @@ class PosixAttributesMountTest {
   }
 
   @Test
-  @Disabled(
-      "CFS answers EOPNOTSUPP where Linux answers EINVAL: the name 'user.' with nothing after"
-          + " the prefix")
   @DisplayName("the xattr name 'user.' alone: EINVAL")
   void xattrEmptyUserName() throws IOException {
     probe.check(

@@ -173,9 +173,6 @@ class PosixNamesMountTest {
   }
 
   @Test
-  @Disabled(
-      "CFS answers ENOENT where Linux answers ENAMETOOLONG: a lookup of a name over 255 bytes is"
-          + " not checked (stat, open, unlink, rmdir)")
   @DisplayName("a name of 256 bytes looked up (stat, open, unlink, rmdir): ENAMETOOLONG")
   void longNamesLookedUp() throws IOException {
     probe.check(
@@ -188,9 +185,6 @@ class PosixNamesMountTest {
   }
 
   @Test
-  @Disabled(
-      "CFS answers b'caf\\xef\\xbf\\xbd' where Linux lists b'caf\\xff', and EEXIST for a second"
-          + " name b'caf\\xfe': names are decoded as UTF-8, each invalid byte becoming U+FFFD")
   @DisplayName("names are bytes: a name with byte 0xff is listed with that byte")
   void nonUtf8Names() throws IOException {
     probe.check(
@@ -205,9 +199,6 @@ class PosixNamesMountTest {
   }
 
   @Test
-  @Disabled(
-      "CFS answers readlink b'\\xef\\xbf\\xbd' (st_size 3) where Linux answers b'\\xff' (1):"
-          + " the target is decoded as UTF-8")
   @DisplayName("a symbolic link's target is bytes too")
   void nonUtf8LinkTarget() throws IOException {
     probe.check(

@@ -38,6 +38,13 @@ final class FuseSession {
   /** Directories open at once on one mount; one more is EMFILE. */
   static final int OPEN_DIRECTORIES_MAX = 4096;
 
+  /**
+   * How names (and symbolic links' targets, attribute names) pass between the kernel and the
+   * filesystem: as the kernel's bytes, one char per byte. Linux names are bytes, not UTF-8; this
+   * keeps any of them whole, and a name's length in chars is its length in bytes.
+   */
+  static final java.nio.charset.Charset NAMES = StandardCharsets.ISO_8859_1;
+
   private final FuseFilesystem filesystem;
   private final InstantSource clock;
 
@@ -173,8 +180,7 @@ final class FuseSession {
         String name = name(body);
         yield entryReply(unique, filesystem.symlink(caller, inode, name, name(body)));
       }
-      case FuseProtocol.READLINK ->
-          reply(unique, filesystem.readlink(inode).getBytes(StandardCharsets.UTF_8));
+      case FuseProtocol.READLINK -> reply(unique, filesystem.readlink(inode).getBytes(NAMES));
       case FuseProtocol.LINK -> {
         long target = body.getLong();
         yield entryReply(unique, filesystem.link(target, inode, name(body)));
@@ -228,7 +234,7 @@ final class FuseSession {
         int size = body.getInt();
         ByteArrayOutputStream names = new ByteArrayOutputStream();
         for (String name : filesystem.listXattrs(inode)) {
-          names.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+          names.writeBytes(name.getBytes(NAMES));
           names.write(0);
         }
         yield sized(unique, size, names.toByteArray());
@@ -428,7 +434,7 @@ final class FuseSession {
     if (body.hasRemaining()) {
       body.get(); // The NUL, so that a second name (rename's, symlink's target) reads next.
     }
-    return new String(bytes, StandardCharsets.UTF_8);
+    return new String(bytes, NAMES);
   }
 
   private byte[] attributesReply(long unique, FuseFilesystem.Attributes attributes) {
@@ -494,7 +500,7 @@ final class FuseSession {
     ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     for (int index = (int) Math.max(0, offset); index < entries.size(); index++) {
       FuseFilesystem.DirectoryEntry entry = entries.get(index);
-      byte[] name = entry.name().getBytes(StandardCharsets.UTF_8);
+      byte[] name = entry.name().getBytes(NAMES);
       int record = (FuseProtocol.DIRENT_NAME_OFFSET + name.length + 7) & ~7;
       if (out.remaining() < record) {
         break;
@@ -527,7 +533,7 @@ final class FuseSession {
 
   /** A notice that parent's name is stale (gone or now another inode): FUSE_NOTIFY_INVAL_ENTRY. */
   static byte[] invalidateEntry(long parent, String name) {
-    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = name.getBytes(NAMES);
     ByteBuffer out = message(0, FuseProtocol.NOTIFY_INVAL_ENTRY, 16 + bytes.length + 1);
     out.putLong(parent).putInt(bytes.length).putInt(0).put(bytes).put((byte) 0);
     return finish(out, 16 + bytes.length + 1);

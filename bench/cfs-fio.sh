@@ -197,6 +197,12 @@ await_mount() {
   return 1
 }
 
+# True if node 1 of the cluster in $1 knows three filesystem replicas.
+three_replicas() {
+  SSI_SOCKET="$1/node1/ssid.sock" "$home/bin/ssi" cluster --json 2>/dev/null |
+    grep -q '"replicas":\[[0-9]*,[0-9]*,[0-9]*\]'
+}
+
 # Starts a cluster of $1 nodes; sets mount_point to node 1's CFS mount. With more than
 # one node, waits until the filesystem group's leader has made it three voters.
 start_cfs() {
@@ -205,14 +211,13 @@ start_cfs() {
   timeout $((START_LIMIT_SECONDS + 30)) "$home/bin/ssi" up --dir "$cluster_dir" --nodes "$nodes" \
     >/dev/null || return 1
   await_mount "$cluster_dir/node1/cluster" fuse.onefold || return 1
-  # The group's leader logs each change of its voters: "... replicas are now [n1|..., n2|...]".
-  local three_replicas="filesystem group's replicas are now \[[^],]*,[^],]*,[^],]*\]"
+  # ssi cluster --json names the filesystem group's replicas as node 1 knows them.
   if [[ $nodes -gt 1 ]]; then
     for attempt in $(seq $((START_LIMIT_SECONDS * 10))); do
-      grep -qs "$three_replicas" "$cluster_dir"/node*/ssid.log && break
+      three_replicas "$cluster_dir" && break
       sleep 0.1
     done
-    grep -qs "$three_replicas" "$cluster_dir"/node*/ssid.log ||
+    three_replicas "$cluster_dir" ||
       { note "the filesystem group has not three replicas after $START_LIMIT_SECONDS s"; return 1; }
   fi
   mount_point="$cluster_dir/node1/cluster"

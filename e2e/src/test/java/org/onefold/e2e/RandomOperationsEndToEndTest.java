@@ -59,21 +59,11 @@ class RandomOperationsEndToEndTest {
    * 24 times.
    */
   @Test
-  @Disabled(
-      "CFS gap: an open by a name another node has just renamed away or unlinked resolves through"
-          + " this node's kernel's cached name: O_CREAT writes into the renamed file, or fails"
-          + " ENOENT")
-  @DisplayName(
-      "right after node 1 renames or unlinks a name, node 2's O_CREAT open makes a new file")
-  void openByANameJustRemovedElsewhere(@TempDir Path work) throws Exception {
+  @DisplayName("right after node 1 renames a name away, node 2's O_CREAT open makes a new file")
+  void openByANameJustRenamedElsewhere(@TempDir Path work) throws Exception {
     LocalCluster.assumeMounts();
     try (LocalCluster nodes = LocalCluster.up(work, 3)) {
-      await("three replicas")
-          .atMost(Duration.ofSeconds(60))
-          .until(
-              () -> ClusterView.parse(nodes.ssiOn(1, "cluster", "--json").out()),
-              view -> view.filesystemReplicas().size() == 3);
-      Path one = nodes.mountOf(1);
+      Path one = awaitThreeReplicas(nodes);
       Path two = nodes.mountOf(2);
       Files.writeString(one.resolve("c"), "old");
       assertThat(Files.size(two.resolve("c"))).as("node 2's kernel keeps the name").isEqualTo(3);
@@ -81,7 +71,20 @@ class RandomOperationsEndToEndTest {
       Files.writeString(
           two.resolve("c"), "new", StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       assertThat(Files.readString(one.resolve("b"))).as("the renamed file").isEqualTo("old");
+      assertThat(Files.readString(one.resolve("c"))).as("the new file").isEqualTo("new");
+    }
+  }
 
+  @Test
+  @Disabled(
+      "CFS gap: right after node 1 unlinks a name, node 2's open(O_RDWR|O_CREAT) of it failed"
+          + " ENOENT in one run of two (a hand-run loop of five passed); cause not found yet")
+  @DisplayName("right after node 1 unlinks a name, node 2's O_CREAT open makes a new file")
+  void openByANameJustUnlinkedElsewhere(@TempDir Path work) throws Exception {
+    LocalCluster.assumeMounts();
+    try (LocalCluster nodes = LocalCluster.up(work, 3)) {
+      Path one = awaitThreeReplicas(nodes);
+      Path two = nodes.mountOf(2);
       Files.writeString(one.resolve("u"), "old");
       assertThat(Files.size(two.resolve("u"))).as("node 2's kernel keeps the name").isEqualTo(3);
       Files.delete(one.resolve("u"));
@@ -89,5 +92,15 @@ class RandomOperationsEndToEndTest {
           .as("open(O_RDWR|O_CREAT) of the unlinked name")
           .doesNotThrowAnyException();
     }
+  }
+
+  /** Node 1's mount, once the filesystem has its three replicas. */
+  private static Path awaitThreeReplicas(LocalCluster nodes) {
+    await("three replicas")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> ClusterView.parse(nodes.ssiOn(1, "cluster", "--json").out()),
+            view -> view.filesystemReplicas().size() == 3);
+    return nodes.mountOf(1);
   }
 }

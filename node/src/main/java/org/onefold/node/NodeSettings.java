@@ -232,7 +232,8 @@ public record NodeSettings(
 
     /**
      * Absolute paths, comma-separated, or "none": the directories the cluster view binds from
-     * /cluster. Not /, nothing in or around /cluster, no repeats.
+     * /cluster. Not /, nothing in or around /cluster, nothing that holds /run/onefold (where the
+     * view shows the node's socket), nothing of /proc, /sys or /dev; no repeats.
      */
     List<Path> sharedPaths(String name) throws SettingsException {
       String value = values.get(name).strip();
@@ -247,11 +248,16 @@ public record NodeSettings(
             || !path.normalize().equals(path)
             || path.startsWith("/cluster")
             || Path.of("/cluster").startsWith(path)
+            || Path.of("/run/onefold").startsWith(path)
+            || path.startsWith("/proc")
+            || path.startsWith("/sys")
+            || path.startsWith("/dev")
             || paths.contains(path)) {
           throw bad(
               name,
-              "absolute directories other than /, /cluster and what holds it, without . or .."
-                  + " and each once, separated by commas, or none");
+              "absolute directories other than /, /cluster, /run/onefold and what holds them,"
+                  + " /proc, /sys and /dev, without . or .. and each once, separated by commas, or"
+                  + " none");
         }
         paths.add(path);
       }

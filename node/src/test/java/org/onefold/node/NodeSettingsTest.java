@@ -82,7 +82,8 @@ class NodeSettingsTest {
             NodeSettings.resolve(dir, Map.of("SSID_SHARED_PATHS", "/scratch, /var/tmp"))
                 .sharedPaths())
         .containsExactly(Path.of("/scratch"), Path.of("/var/tmp"));
-    for (String bad : List.of("tmp", "/", "/cluster/tmp", "/tmp,/tmp", "/a/../b", "")) {
+    for (String bad :
+        List.of("tmp", "/", "/cluster/tmp", "/tmp,/tmp", "/a/../b", "", "/run", "/proc/1")) {
       assertThatThrownBy(() -> NodeSettings.resolve(dir, Map.of("SSID_SHARED_PATHS", bad)))
           .as(bad)
           .hasMessageStartingWith("bad shared-paths '" + bad + "' (from environment): expected");

@@ -70,10 +70,13 @@ public final class ClusterFilesystem implements FuseFilesystem {
    */
   public interface Barrier {
     /**
-     * Returns once told; false if the filesystem no longer names inode (another node unlinked or
-     * replaced the name the kernel resolved).
+     * Returns once told; false if the name the kernel resolved to inode may no longer name it
+     * (another node unlinked, renamed or replaced it since).
      */
     boolean await(long inode) throws IOException;
+
+    /** The kernel was just given inode under a name (a lookup's or a new name's reply). */
+    default void resolved(long inode) {}
   }
 
   /** One node's filesystem: no other node's changes to wait for. */
@@ -160,6 +163,7 @@ public final class ClusterFilesystem implements FuseFilesystem {
       writes.await(found.inode());
       found = shown(read(lookup).getAttributes());
     }
+    beforeOpen.resolved(found.inode());
     return found;
   }
 
@@ -315,6 +319,7 @@ public final class ClusterFilesystem implements FuseFilesystem {
       }
       return new Created(there, open(there.inode(), flags));
     }
+    beforeOpen.resolved(made.inode());
     synchronized (stripe(made.inode())) {
       localOpens.merge(made.inode(), 1, Integer::sum);
     }

@@ -192,7 +192,23 @@ public final class FsGroup implements AutoCloseable {
       Files.createDirectories(point);
       FuseMount fuse =
           FuseMount.mount(
-              point, new ClusterFilesystem(gateway(), clock, data, node, this::awaitOthersChanges));
+              point,
+              new ClusterFilesystem(
+                  gateway(),
+                  clock,
+                  data,
+                  node,
+                  new ClusterFilesystem.Barrier() {
+                    @Override
+                    public boolean await(long inode) {
+                      return awaitOthersChanges(inode);
+                    }
+
+                    @Override
+                    public void resolved(long inode) {
+                      noteResolved(inode);
+                    }
+                  }));
       KernelNotifier notices = new KernelNotifier(fuse);
       try {
         localStateMachine().tellKernelOfOthers(node, notices::offer);
@@ -243,10 +259,33 @@ public final class FsGroup implements AutoCloseable {
    * The barrier before an open of inode: this node's replica is asked for the inode's attributes by
    * a linearizable read (answered once the replica has applied the leader's commit index as of the
    * call), then the notices those applies made are awaited. False if the replica no longer names
-   * the inode (unlinked or gone): the kernel reached it through a name another node has since
-   * replaced. Without a replica here the kernel keeps nothing, so nothing to wait for; a replica
-   * that cannot answer within {@link #OPEN_WAIT_MAX} (catching up) leaves the open to go on.
+   * the inode (unlinked or gone), or if it lost a name after the kernel last resolved it: the
+   * kernel may have reached it through a name another node has since moved. Without a replica here
+   * the kernel keeps nothing, so nothing to wait for; a replica that cannot answer within {@link
+   * #OPEN_WAIT_MAX} (catching up) leaves the open to go on.
    */
+  /**
+   * When the kernel last resolved each inode under a name, as a point in the notices sent; the
+   * oldest forgotten past {@link KernelNotifier#REMEMBERED_MAX}. Guarded by itself.
+   */
+  private final java.util.LinkedHashMap<Long, Long> resolvedAt =
+      new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Long, Long> eldest) {
+          return size() > KernelNotifier.REMEMBERED_MAX;
+        }
+      };
+
+  private void noteResolved(long inode) {
+    notifier.ifPresent(
+        notices -> {
+          synchronized (resolvedAt) {
+            resolvedAt.remove(inode);
+            resolvedAt.put(inode, notices.sent());
+          }
+        });
+  }
+
   private boolean awaitOthersChanges(long inode) {
     Optional<KernelNotifier> notices = notifier;
     if (notices.isEmpty() || !holdsReplica()) {
@@ -267,7 +306,13 @@ public final class FsGroup implements AutoCloseable {
       }
       notices.get().awaitSent(OPEN_WAIT_MAX);
       FsReply answer = FsReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-      return answer.getErrno() == 0 && answer.getAttributes().getLinks() > 0;
+      long resolved;
+      synchronized (resolvedAt) {
+        resolved = resolvedAt.getOrDefault(inode, 0L);
+      }
+      return answer.getErrno() == 0
+          && answer.getAttributes().getLinks() > 0
+          && !notices.get().movedAfter(inode, resolved);
     } catch (IOException | ExecutionException | TimeoutException e) {
       log.debug("open barrier on node {}: {}", node, e.toString());
       return true;

@@ -23,6 +23,12 @@ sealed interface KernelNotice {
   /** parent's name is stale: gone, or now another inode. */
   record NameChanged(long parent, String name) implements KernelNotice {}
 
+  /**
+   * inode lost a name (unlinked, renamed, replaced): its attributes are stale, and a name the
+   * kernel resolved to it before may now name another inode, or none.
+   */
+  record NameMoved(long inode) implements KernelNotice {}
+
   /** The notices command calls for, as the namespace stands before it is applied. */
   static List<KernelNotice> of(FsCommand command, Namespace before) {
     List<KernelNotice> notices = new ArrayList<>();
@@ -79,7 +85,7 @@ sealed interface KernelNotice {
       List<KernelNotice> notices, Namespace before, long parent, String name) {
     changedName(notices, parent, name);
     try {
-      notices.add(InodeChanged.attributes(before.lookup(parent, name).inode()));
+      notices.add(new NameMoved(before.lookup(parent, name).inode()));
     } catch (FsError e) {
       // No such name: the command fails, and the kernel holds nothing under it.
     }

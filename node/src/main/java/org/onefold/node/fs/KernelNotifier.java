@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import org.onefold.node.fs.fuse.FuseMount;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,9 @@ final class KernelNotifier implements AutoCloseable {
   /** Notices waiting at most; past it they are dropped (and counted), never blocking the apply. */
   static final int QUEUED_MAX = 100_000;
 
+  /** Inodes remembered as having lost a name, and as resolved by the kernel. */
+  static final int REMEMBERED_MAX = 100_000;
+
   /** How long close waits for a notice being sent (the kernel answers a notice at once). */
   private static final long SENDER_JOIN_MILLIS_MAX = 5_000;
 
@@ -36,6 +40,19 @@ final class KernelNotifier implements AutoCloseable {
 
   private long sent;
   private long dropped;
+
+  /**
+   * The inodes that lost a name, with the count of notices sent when the kernel was told; the
+   * oldest forgotten past {@link #REMEMBERED_MAX} (an open of one then looks its path up again).
+   */
+  private final java.util.LinkedHashMap<Long, Long> movedAt =
+      new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+          return size() > REMEMBERED_MAX;
+        }
+      };
+
   private boolean closed;
 
   KernelNotifier(FuseMount mount) {
@@ -63,6 +80,23 @@ final class KernelNotifier implements AutoCloseable {
     queue.addAll(notices);
     offered += notices.size();
     notifyAll();
+  }
+
+  /** How many notices have been sent: a point in the order of notices. */
+  synchronized long sent() {
+    return sent;
+  }
+
+  /**
+   * Whether inode lost a name after point (a count of {@link #sent}), or at a point no longer
+   * remembered.
+   */
+  synchronized boolean movedAfter(long inode, long point) {
+    Long moved = movedAt.get(inode);
+    if (moved == null) {
+      return movedAt.size() >= REMEMBERED_MAX && point == 0;
+    }
+    return moved > point;
   }
 
   /** Returns once every notice offered before the call has been sent, or after max. */
@@ -97,6 +131,10 @@ final class KernelNotifier implements AutoCloseable {
       send(notice);
       synchronized (this) {
         sent++;
+        if (notice instanceof KernelNotice.NameMoved moved) {
+          movedAt.remove(moved.inode());
+          movedAt.put(moved.inode(), sent);
+        }
         notifyAll();
       }
     }
@@ -108,6 +146,7 @@ final class KernelNotifier implements AutoCloseable {
         case KernelNotice.InodeChanged inode ->
             mount.invalidateInode(inode.inode(), inode.offset(), inode.length());
         case KernelNotice.NameChanged name -> mount.invalidateEntry(name.parent(), name.name());
+        case KernelNotice.NameMoved moved -> mount.invalidateInode(moved.inode(), -1, 0);
       }
     } catch (IOException e) {
       log.debug("{}: {}", notice, e.getMessage());

@@ -39,7 +39,9 @@ class KernelNoticeTest {
         FsCommand.newBuilder().setUnlink(Unlink.newBuilder().setParent(ROOT).setName("a")).build();
     assertThat(KernelNotice.of(unlink, namespace))
         .containsExactly(
-            new NameChanged(ROOT, "a"), InodeChanged.attributes(ROOT), InodeChanged.attributes(a));
+            new NameChanged(ROOT, "a"),
+            InodeChanged.attributes(ROOT),
+            new KernelNotice.NameMoved(a));
 
     FsCommand rename =
         FsCommand.newBuilder()
@@ -50,8 +52,8 @@ class KernelNoticeTest {
         .contains(
             new NameChanged(ROOT, "a"),
             new NameChanged(ROOT, "b"),
-            InodeChanged.attributes(a),
-            InodeChanged.attributes(b));
+            new KernelNotice.NameMoved(a),
+            new KernelNotice.NameMoved(b));
   }
 
   @Test

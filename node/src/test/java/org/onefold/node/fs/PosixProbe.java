@@ -69,6 +69,9 @@ final class PosixProbe implements AutoCloseable {
    */
   static PosixProbe start(Path directory) throws IOException {
     Mountable.assumeMountable();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isExecutable(Path.of(PYTHON)),
+        "needs " + PYTHON + " (Debian's python3): the probe's system calls are Python's");
     Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path local =
         Files.createDirectory(

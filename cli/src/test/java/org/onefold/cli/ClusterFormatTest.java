@@ -41,6 +41,9 @@ class ClusterFormatTest {
         .addNodes(node(1, NodeState.NODE_UP, 1, "voter"))
         .addNodes(node(2, NodeState.NODE_UP, 2, "leader"))
         .addNodes(node(3, NodeState.NODE_DOWN, 1, "nonvoter"))
+        .setFilesystemLeader(1)
+        .addFilesystemReplicas(1)
+        .addFilesystemReplicas(2)
         .build();
   }
 
@@ -54,13 +57,16 @@ class ClusterFormatTest {
                 + "{\"node\":2,\"address\":\"127.0.1.2:7701\",\"state\":\"up\",\"incarnation\":2,\"role\":\"leader\","
                 + "\"since\":\"2025-03-01T10:05:30.250Z\",\"joined\":\"2025-03-01T10:00:00Z\"},"
                 + "{\"node\":3,\"address\":\"127.0.1.3:7701\",\"state\":\"down\",\"incarnation\":1,\"role\":\"nonvoter\","
-                + "\"since\":\"2025-03-01T10:05:30.250Z\",\"joined\":\"2025-03-01T10:00:00Z\"}]}");
+                + "\"since\":\"2025-03-01T10:05:30.250Z\",\"joined\":\"2025-03-01T10:00:00Z\"}],"
+                + "\"filesystem\":{\"leader\":1,\"replicas\":[1,2]}}");
   }
 
   @Test
   void jsonOfAnEmptyTableHasNoLeader() {
     assertThat(ClusterFormat.json(ClusterReply.newBuilder().setClusterId("c").build()))
-        .isEqualTo("{\"cluster\":\"c\",\"leader\":0,\"nodes\":[]}");
+        .isEqualTo(
+            "{\"cluster\":\"c\",\"leader\":0,\"nodes\":[],"
+                + "\"filesystem\":{\"leader\":0,\"replicas\":[]}}");
   }
 
   @Test

@@ -11,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,9 +75,6 @@ class RandomOperationsEndToEndTest {
   }
 
   @Test
-  @Disabled(
-      "CFS gap: right after node 1 unlinks a name, node 2's open(O_RDWR|O_CREAT) of it failed"
-          + " ENOENT in one run of two (a hand-run loop of five passed); cause not found yet")
   @DisplayName("right after node 1 unlinks a name, node 2's O_CREAT open makes a new file")
   void openByANameJustUnlinkedElsewhere(@TempDir Path work) throws Exception {
     LocalCluster.assumeMounts();

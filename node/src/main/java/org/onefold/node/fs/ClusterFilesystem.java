@@ -233,7 +233,16 @@ public final class ClusterFilesystem implements FuseFilesystem {
         throw new FuseException(FsError.ESTALE, "inode " + inode + " is no longer named");
       }
       if (held == 0) {
-        change(FsCommand.newBuilder().setOpen(inode));
+        try {
+          change(FsCommand.newBuilder().setOpen(inode));
+        } catch (FuseException e) {
+          if (e.errno() != FsError.ENOENT) {
+            throw e;
+          }
+          // Gone since the kernel resolved its name (the barrier's replica was behind): a stale
+          // name, which the kernel looks up again.
+          throw new FuseException(FsError.ESTALE, "inode " + inode + " is gone");
+        }
       }
       localOpens.put(inode, held + 1);
     }

@@ -41,6 +41,14 @@ public final class FuseMount implements AutoCloseable {
   private static final ValueLayout.OfLong LONG_LITTLE_ENDIAN =
       ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
+  /**
+   * How far the kernel reads ahead of a sequential reader, in KiB (its default for FUSE: 128). Each
+   * read the kernel sends is a round trip to the filesystem: 4 MiB of read-ahead lets it ask for 1
+   * MiB at a time, several at once (a 3-replica cluster on this kind of machine: 67 MB/s at 128
+   * KiB, 220 at 4 MiB).
+   */
+  static final int READ_AHEAD_KIB = 4096;
+
   /** Requests served at once: one that waits leaves the others to the rest. */
   static final int READERS = 4;
 
@@ -92,6 +100,7 @@ public final class FuseMount implements AutoCloseable {
         new FuseMount(
             target, device, new FuseSession(filesystem, InstantSource.system(), validSeconds));
     mount.readers.forEach(Thread::start);
+    readAhead(target);
     return mount;
   }
 
@@ -101,6 +110,30 @@ public final class FuseMount implements AutoCloseable {
    */
   public void keepFor(long seconds) {
     session.keepFor(seconds);
+  }
+
+  /**
+   * Sets the mount's read-ahead through its backing device's sysfs file (FUSE's INIT can only lower
+   * it); a kernel that does not let us leaves the default. The device comes from
+   * /proc/self/mountinfo, not from a stat of the mount, which would wait for the filesystem.
+   */
+  private static void readAhead(Path target) {
+    String mountPoint = target.toAbsolutePath().toString().replace(" ", "\\040");
+    try (var lines = java.nio.file.Files.lines(Path.of("/proc/self/mountinfo"))) {
+      Optional<String> device =
+          lines
+              .map(line -> line.split(" "))
+              .filter(fields -> fields.length > 4 && fields[4].equals(mountPoint))
+              .map(fields -> fields[2])
+              .reduce((first, last) -> last);
+      if (device.isPresent()) {
+        java.nio.file.Files.writeString(
+            Path.of("/sys/class/bdi/" + device.get() + "/read_ahead_kb"),
+            Integer.toString(READ_AHEAD_KIB));
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("read-ahead of {} left as it was: {}", target, e.toString());
+    }
   }
 
   public Path target() {

@@ -409,7 +409,9 @@ final class FuseSession {
     }
     minor = Math.min(kernelMinor, FuseProtocol.KERNEL_MINOR_VERSION);
     out.putInt(minor);
-    out.putInt(readAhead);
+    // The most read-ahead we take: the kernel keeps the lesser of this and its device's setting,
+    // which the mount raises (FuseMount.READ_AHEAD_KIB).
+    out.putInt(Math.max(readAhead, FuseMount.READ_AHEAD_KIB * 1024));
     int flags =
         kernelFlags & (FuseProtocol.ASYNC_READ | FuseProtocol.BIG_WRITES | FuseProtocol.MAX_PAGES);
     boolean largeRequests = (flags & FuseProtocol.MAX_PAGES) != 0;

@@ -73,7 +73,9 @@ class FuseSessionTest {
     assertThat(out.remaining()).isEqualTo(FuseProtocol.INIT_OUT_BYTES);
     assertThat(out.getInt()).isEqualTo(7);
     assertThat(out.getInt()).isEqualTo(38);
-    assertThat(out.getInt()).as("max_readahead as offered").isEqualTo(131072);
+    assertThat(out.getInt())
+        .as("max_readahead: the mount's, above the 128 KiB offered")
+        .isEqualTo(FuseMount.READ_AHEAD_KIB * 1024);
     assertThat(out.getInt()).isEqualTo(FuseProtocol.ASYNC_READ | FuseProtocol.BIG_WRITES);
     out.getInt();
     assertThat(out.getInt()).as("max_write without MAX_PAGES").isEqualTo(128 * 1024);

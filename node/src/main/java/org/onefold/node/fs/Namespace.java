@@ -28,6 +28,11 @@ import org.onefold.proto.fs.NamespaceImage;
  * char per byte (ISO-8859-1): a Linux name need not be UTF-8, and its length in chars is its length
  * in bytes (255 at most).
  *
+ * <p>One file past 700 lines on purpose: the rules that keep a namespace consistent (link counts,
+ * rename's three kinds and their cycles, unlinked-while-open, the set-group-id directory) all touch
+ * the same private node table and must be read together; the snapshot image and the xattr checks
+ * sit at the end.
+ *
  * <p>Not thread-safe: one thread applies operations (the state machine's).
  */
 public final class Namespace {

@@ -3,35 +3,16 @@ package org.onefold.node.fs;
 import static org.onefold.node.fs.PosixProbe.NOBODY;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Inodes' attributes through a real CFS mount beside the local disk ({@link PosixProbe}): mode and
  * owner (as root, and as nobody, whom the kernel refuses), times as Linux sets them, and extended
  * attributes. Each line answers on the mount as Linux's own filesystem does.
  */
-class PosixAttributesMountTest {
-  @TempDir Path directory;
-  private PosixProbe probe;
-
-  @BeforeEach
-  void start() throws IOException {
-    probe = PosixProbe.start(directory);
-  }
-
-  @AfterEach
-  void stop() throws IOException {
-    if (probe != null) {
-      probe.close();
-    }
-  }
-
+class PosixAttributesMountTest extends PosixMountCase {
   @Test
   @DisplayName("chmod and chown as root; chown clears set-user-id; lchown changes the link")
   void chmodAndChownAsRoot() throws IOException {

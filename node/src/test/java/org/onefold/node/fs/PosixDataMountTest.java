@@ -1,35 +1,16 @@
 package org.onefold.node.fs;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Files' data through a real CFS mount beside the local disk ({@link PosixProbe}): an unlinked file
  * while it is open, truncate and ftruncate, sparse files, O_APPEND and O_TRUNC, fsync and
  * fdatasync, statfs. Each line answers on the mount as Linux's own filesystem does.
  */
-class PosixDataMountTest {
-  @TempDir Path directory;
-  private PosixProbe probe;
-
-  @BeforeEach
-  void start() throws IOException {
-    probe = PosixProbe.start(directory);
-  }
-
-  @AfterEach
-  void stop() throws IOException {
-    if (probe != null) {
-      probe.close();
-    }
-  }
-
+class PosixDataMountTest extends PosixMountCase {
   @Test
   @DisplayName("an unlinked file is read and written through its descriptor until closed")
   void unlinkOpenFile() throws IOException {

@@ -1,35 +1,16 @@
 package org.onefold.node.fs;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Names through a real CFS mount, beside the local disk ({@link PosixProbe}): create and open,
  * mkdir, rmdir and unlink, paths through files, long and non-UTF-8 names, fifos and device nodes,
  * and ".." at the mount's root. Each line answers on the mount as Linux's own filesystem does.
  */
-class PosixNamesMountTest {
-  @TempDir Path directory;
-  private PosixProbe probe;
-
-  @BeforeEach
-  void start() throws IOException {
-    probe = PosixProbe.start(directory);
-  }
-
-  @AfterEach
-  void stop() throws IOException {
-    if (probe != null) {
-      probe.close();
-    }
-  }
-
+class PosixNamesMountTest extends PosixMountCase {
   @Test
   @DisplayName("open with O_CREAT: O_EXCL on an existing name is EEXIST, a directory EISDIR")
   void create() throws IOException {

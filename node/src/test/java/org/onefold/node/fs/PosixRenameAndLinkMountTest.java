@@ -1,34 +1,15 @@
 package org.onefold.node.fs;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Names that move and names that share an inode, through a real CFS mount beside the local disk
  * ({@link PosixProbe}): rename(2) and renameat2(2)'s RENAME_NOREPLACE and RENAME_EXCHANGE, hard
  * links and symbolic links. Each line answers on the mount as Linux's own filesystem does.
  */
-class PosixRenameAndLinkMountTest {
-  @TempDir Path directory;
-  private PosixProbe probe;
-
-  @BeforeEach
-  void start() throws IOException {
-    probe = PosixProbe.start(directory);
-  }
-
-  @AfterEach
-  void stop() throws IOException {
-    if (probe != null) {
-      probe.close();
-    }
-  }
-
+class PosixRenameAndLinkMountTest extends PosixMountCase {
   @Test
   @DisplayName("rename replaces at once; the old file stays readable where open; two names stay")
   void renameReplaces() throws IOException {

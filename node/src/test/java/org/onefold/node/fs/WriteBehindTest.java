@@ -39,12 +39,12 @@ class WriteBehindTest {
 
     @Override
     public FsReply change(FsCommand command) {
-      throw new UnsupportedOperationException();
+      throw new AssertionError("WriteBehind sends only through sender()");
     }
 
     @Override
     public FsReply read(FsQuery query) {
-      throw new UnsupportedOperationException();
+      throw new AssertionError("WriteBehind never reads");
     }
 
     @Override
